@@ -11,8 +11,8 @@ Names are imported lazily (PEP 562), so a process that only needs, say,
 import importlib
 
 _PUBLIC = {
-    "SegmentationResult": "shepcore.segment",
-    "segment": "shepcore.segment",
+    "SegmentationResult": "shepcore.segmentation",
+    "segment": "shepcore.segmentation",
     "SpectralModel": "shepcore.model",
     "fit_model": "shepcore.model",
 }
