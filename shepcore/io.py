@@ -360,3 +360,22 @@ def write_segments(path, labels, *, geotransform=(0, 1, 0, 0, 0, -1), projection
                              overviews) as w:
         w.write(labels)
     return path
+
+
+def read_grid_sample(path, sample_pixels, bands=None):
+    """About ``sample_pixels`` pixels of a raster on a regular grid, read at
+    full resolution (never from overviews).
+
+    Returns samples (N, B) in the file's data type. Rows are read one at a
+    time, so only about 1/step of the raster is touched.
+    """
+    info = raster_info(path)
+    step = max(1, int((info.rows * info.cols / max(1, sample_pixels)) ** 0.5))
+    if step == 1:
+        image, _ = read_raster(path, bands)
+        return image.reshape(image.shape[0], -1).T
+    picked = []
+    for r in range(step // 2, info.rows, step):
+        row, _ = read_raster(path, bands, window=(r, 0, 1, info.cols))
+        picked.append(row[:, 0, step // 2:: step])
+    return np.concatenate(picked, axis=1).T

@@ -1,0 +1,47 @@
+"""Union-find over integer node IDs, for joining segments across seams."""
+
+import numpy as np
+from numba import njit
+
+from .._config import JIT
+
+
+@njit(**JIT)
+def _root(parent, i):
+    root = i
+    while parent[root] != root:
+        root = parent[root]
+    while parent[i] != root:
+        nxt = parent[i]
+        parent[i] = root
+        i = nxt
+    return root
+
+
+@njit(**JIT)
+def join_and_number(num_nodes, pairs, keep):
+    """Join node pairs and number the joined groups.
+
+    num_nodes : int; pairs : (M, 2) int64 node IDs to join; keep : (num_nodes,)
+    bool, nodes that must get an ID. Returns ids (num_nodes,) int64: groups
+    numbered 1..N in order of their smallest kept node, 0 for nodes not kept.
+    """
+    parent = np.arange(num_nodes)
+    for i in range(pairs.shape[0]):
+        ra = _root(parent, pairs[i, 0])
+        rb = _root(parent, pairs[i, 1])
+        if ra < rb:
+            parent[rb] = ra
+        elif rb < ra:
+            parent[ra] = rb
+    group_id = np.zeros(num_nodes, np.int64)
+    ids = np.zeros(num_nodes, np.int64)
+    count = 0
+    for n in range(num_nodes):
+        if keep[n]:
+            r = _root(parent, n)
+            if group_id[r] == 0:
+                count += 1
+                group_id[r] = count
+            ids[n] = group_id[r]
+    return ids

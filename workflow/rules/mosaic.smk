@@ -1,0 +1,36 @@
+rule mosaic:
+    input:
+        mosaic_inputs,
+    output:
+        f"{SCENE_DIR}/mosaic.vrt",
+    log:
+        f"{SCENE_DIR}/logs/mosaic.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/mosaic.tsv"
+    params:
+        mosaic=mosaic_params,
+    threads: 1
+    resources:
+        mem_mb=300,
+        runtime=5,
+    script:
+        "../scripts/mosaic.py"
+
+
+rule fit_model:
+    input:
+        mosaic=rules.mosaic.output[0],
+    output:
+        f"{SCENE_DIR}/model.json",
+    log:
+        f"{SCENE_DIR}/logs/fit_model.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/fit_model.tsv"
+    params:
+        model=model_params,
+    threads: 2
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/fit_model.py"

@@ -1,0 +1,79 @@
+rule seams_row:
+    input:
+        seam_labels,
+    output:
+        intermediate(f"{SCENE_DIR}/seams/{{row}}.npy"),
+    log:
+        f"{SCENE_DIR}/logs/seams_row/{{row}}.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/seams_row/{{row}}.tsv"
+    params:
+        tiles=all_tile_dicts,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    script:
+        "../scripts/seams_row.py"
+
+
+rule stitch:
+    input:
+        seams=all_seams,
+        cores=all_core_flags,
+    output:
+        intermediate(f"{SCENE_DIR}/stitch/lut.npz"),
+    log:
+        f"{SCENE_DIR}/logs/stitch.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/stitch.tsv"
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=30,
+    script:
+        "../scripts/stitch.py"
+
+
+rule assemble:
+    input:
+        labels=all_labels,
+        lut=rules.stitch.output[0],
+        mosaic=rules.mosaic.output[0],
+    output:
+        f"{SCENE_DIR}/segments{{ext}}",
+    log:
+        f"{SCENE_DIR}/logs/assemble{{ext}}.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/assemble{{ext}}.tsv"
+    params:
+        tiles=all_tile_dicts,
+        fmt=output_format,
+    threads: 1
+    resources:
+        mem_mb=assemble_mem_mb,
+        runtime=60,
+    script:
+        "../scripts/assemble.py"
+
+
+rule summary:
+    input:
+        segments=segments_file,
+        lut=rules.stitch.output[0],
+        model=rules.fit_model.output[0],
+    output:
+        f"{SCENE_DIR}/summary.json",
+    log:
+        f"{SCENE_DIR}/logs/summary.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/summary.tsv"
+    params:
+        settings=scene_settings,
+        tiles=all_tile_dicts,
+    threads: 1
+    resources:
+        mem_mb=300,
+        runtime=5,
+    script:
+        "../scripts/summary.py"

@@ -1,0 +1,39 @@
+rule split_row:
+    input:
+        mosaic=rules.mosaic.output[0],
+    output:
+        intermediate(directory(f"{SCENE_DIR}/tiles/{{row}}")),
+    log:
+        f"{SCENE_DIR}/logs/split_row/{{row}}.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/split_row/{{row}}.tsv"
+    params:
+        tiles=row_tiles,
+    threads: 1
+    resources:
+        mem_mb=segment_mem_mb,
+        runtime=segment_runtime,
+    script:
+        "../scripts/split_row.py"
+
+
+rule segment_tile:
+    input:
+        tiles=tile_row_dir,
+        model=rules.fit_model.output[0],
+    output:
+        labels=intermediate(f"{SCENE_DIR}/labels/{{tile}}.npy"),
+        core=intermediate(f"{SCENE_DIR}/labels/{{tile}}.core.npy"),
+    log:
+        f"{SCENE_DIR}/logs/segment_tile/{{tile}}.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/segment_tile/{{tile}}.tsv"
+    params:
+        seg=segment_params,
+        tile=tile_dict,
+    threads: segment_threads
+    resources:
+        mem_mb=segment_mem_mb,
+        runtime=segment_runtime,
+    script:
+        "../scripts/segment_tile.py"

@@ -1,0 +1,17 @@
+"""Snakemake job: relabel every tile core and write the scene raster."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
+
+from shepcore.tilefiles import assemble_scene  # noqa: E402
+
+
+def main(label_files, lut, mosaic, tiles, fmt, out):
+    """Write the seamless segment raster ``out`` in format ``fmt``."""
+    n = assemble_scene(label_files, lut, mosaic, tiles, fmt, out)
+    print(f"wrote {out}: {n} segments", file=sys.stderr)
+
+
+main(snakemake.input.labels, snakemake.input.lut, snakemake.input.mosaic,  # noqa: F821
+     snakemake.params.tiles, snakemake.params.fmt, snakemake.output[0])  # noqa: F821

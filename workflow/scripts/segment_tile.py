@@ -1,0 +1,22 @@
+"""Snakemake job: segment one tile with the scene's model."""
+
+import sys
+
+sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
+
+from shepcore.tilefiles import segment_tile_file  # noqa: E402
+
+
+def main(tile_dir, model, tile, labels_out, core_out, threads, min_segment_size,
+         connectivity):
+    """Segment ``{tile_dir}/{tile name}.npy``; write labels and core flags."""
+    res = segment_tile_file(f"{tile_dir}/{tile['name']}.npy", model, tile, labels_out,
+                            core_out, threads=threads, min_segment_size=min_segment_size,
+                            connectivity=connectivity)
+    print(f"{tile['name']}: {res.num_segments} segments; timings {res.timings}",
+          file=sys.stderr)
+
+
+main(snakemake.input.tiles, snakemake.input.model, snakemake.params.tile,  # noqa: F821
+     snakemake.output.labels, snakemake.output.core, snakemake.threads,  # noqa: F821
+     **snakemake.params.seg)  # noqa: F821
