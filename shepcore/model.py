@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as v
-from ._kernels.nearest import centre_index, lloyd_step
+from ._kernels.nearest import centre_index, half_gap2, lloyd_step
 
 MODEL_FORMAT = "shepcore-spectral-model/1"
 
@@ -270,7 +270,7 @@ def _lloyd(samples, centres, max_iter, tol_abs):
     inertia = np.inf
     n_iter = 0
     for n_iter in range(1, max_iter + 1):
-        sums, counts, changed, inertia = lloyd_step(samples, *centre_index(centres), labels)
+        sums, counts, changed, inertia = lloyd_step(samples, centres, half_gap2(centres), *centre_index(centres), labels)
         new = centres.copy()
         filled = counts > 0
         new[filled] = sums[filled] / counts[filled, None]
@@ -279,7 +279,7 @@ def _lloyd(samples, centres, max_iter, tol_abs):
         if changed == 0 or shift <= tol_abs:
             break
     # Inertia of the final centres, for choosing between restarts.
-    _, _, _, inertia = lloyd_step(samples, *centre_index(centres), labels)
+    _, _, _, inertia = lloyd_step(samples, centres, half_gap2(centres), *centre_index(centres), labels)
     return centres, n_iter, float(inertia)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 from . import _validate as v
 from ._kernels.clump import clump
 from ._kernels.eliminate import eliminate_single_pixels, eliminate_small_segments
-from ._kernels.nearest import assign_image, centre_index
+from ._kernels.nearest import assign_image, centre_index, half_gap2
 from ._kernels.relabel import count_pixels, relabel_sequential, spectral_sums
 from .model import SpectralModel, fit_model
 
@@ -176,9 +176,12 @@ def _segment_with_model(img, model, nodata, limit, min_size, eight, timings):
     """Stages 1b-6 on a validated (B, R, C) array."""
     t = time.perf_counter()
     clusters = np.empty(img.shape[1:], np.uint16)
+    centres = np.ascontiguousarray(model.centres, np.float64)
     assign_image(
         img,
-        *centre_index(model.centres),
+        centres,
+        half_gap2(centres),
+        *centre_index(centres),
         nodata is not None,
         np.nan if nodata is None else float(nodata),
         clusters,

@@ -82,7 +82,11 @@ def match_strips(strip_a, strip_b, seam):
     lb = strip_b[both].astype(np.int64)
     out = [_best_partner(la, lb, a_cross), _best_partner(lb, la, b_cross)[:, ::-1]]
     pairs = np.concatenate(out)
-    return np.unique(pairs, axis=0) if pairs.size else pairs.reshape(0, 2)
+    if not len(pairs):
+        return pairs.reshape(0, 2)
+    span = int(pairs[:, 1].max()) + 1
+    keys = np.unique(pairs[:, 0] * span + pairs[:, 1])
+    return np.stack([keys // span, keys % span], axis=1)
 
 
 def _crossing(strip, seam):
@@ -95,19 +99,21 @@ def _crossing(strip, seam):
 
 def _best_partner(src, dst, wanted):
     """For each label in ``wanted``, the ``dst`` label sharing most pixels
-    with it (ties: lowest label). src, dst: paired labels of overlap pixels.
-    Returns (M, 2) int64 (src label, dst label)."""
+    with it (ties: lowest label). src, dst: (P,) int64 paired labels of the
+    overlap pixels. Returns (M, 2) int64 (src label, dst label)."""
     sel = np.isin(src, wanted)
     if not sel.any():
         return np.zeros((0, 2), np.int64)
-    pair_ids, counts = np.unique(np.stack([src[sel], dst[sel]], 1), axis=0,
-                                 return_counts=True)
+    # One int64 key per (src, dst) pair: 1-D unique is far faster than rows.
+    span = int(dst.max()) + 1
+    keys, counts = np.unique(src[sel] * span + dst[sel], return_counts=True)
+    pair_src, pair_dst = keys // span, keys % span
     # Sort by source, then count descending, then destination ascending.
-    order = np.lexsort((pair_ids[:, 1], -counts, pair_ids[:, 0]))
-    pair_ids = pair_ids[order]
-    first = np.ones(len(pair_ids), bool)
-    first[1:] = pair_ids[1:, 0] != pair_ids[:-1, 0]
-    return pair_ids[first]
+    order = np.lexsort((pair_dst, -counts, pair_src))
+    pair_src, pair_dst = pair_src[order], pair_dst[order]
+    first = np.ones(len(order), bool)
+    first[1:] = pair_src[1:] != pair_src[:-1]
+    return np.stack([pair_src[first], pair_dst[first]], axis=1)
 
 
 def row_seam_pairs(tiles, grid_row, load_labels):

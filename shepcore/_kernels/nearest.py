@@ -1,6 +1,9 @@
 """Exact nearest-centre search (squared Euclidean distance in band space).
 
-Centres are sorted by their projection on one axis (the centres' principal
+Two exact shortcuts. (1) Neighbouring pixels usually share their nearest
+centre: if x is closer to the left neighbour's centre c than half the
+distance from c to any other centre, c is the nearest (triangle inequality,
+as in Elkan's k-means). (2) Otherwise centres are sorted by their projection on one axis (the centres' principal
 direction). For a pixel x with projection p, a centre whose projection
 differs by g is at least |g| away, so the scan outwards from p stops once
 g * g exceeds the best squared distance found. The answer equals a brute
@@ -92,18 +95,31 @@ def nearest(x, axis, proj, centres, order):
     return best_idx, best_d2
 
 
+def half_gap2(centres):
+    """(K,) float64: for each centre, a quarter of the squared distance to its
+    nearest other centre, shrunk by a relative 1e-9 so that rounding can
+    never make the shortcut accept a centre that is not strictly nearest."""
+    c = np.asarray(centres, np.float64)
+    d2 = ((c[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
+    np.fill_diagonal(d2, np.inf)
+    return d2.min(axis=1) / 4.0 * (1.0 - 1e-9)
+
+
 @njit(**JIT_PARALLEL)
-def assign_image(image, axis, proj, centres, order, has_nodata, nodata, out):
+def assign_image(image, centres, half_gap2, axis, proj, sorted_centres, order,
+                 has_nodata, nodata, out):
     """Write 1 + index of the nearest centre of every pixel into ``out``.
 
-    image : (B, R, C) any numeric dtype; (axis, proj, centres, order) from
-    :func:`centre_index`; out : (R, C) uint16, 0 where the pixel is null
-    (any band equal to ``nodata`` when ``has_nodata``, or any band not
-    finite).
+    image : (B, R, C) any numeric dtype; centres : (K, B) float64 in
+    original order with ``half_gap2`` from :func:`half_gap2`; (axis, proj,
+    sorted_centres, order) from :func:`centre_index`; out : (R, C) uint16, 0
+    where the pixel is null (any band equal to ``nodata`` when
+    ``has_nodata``, or any band not finite).
     """
     nb, nrows, ncols = image.shape
     for r in prange(nrows):
         x = np.empty(nb, np.float64)
+        prev = -1
         for c in range(ncols):
             null = False
             for b in range(nb):
@@ -114,16 +130,22 @@ def assign_image(image, axis, proj, centres, order, has_nodata, nodata, out):
                 x[b] = v
             if null:
                 out[r, c] = 0
-            else:
-                out[r, c] = nearest(x, axis, proj, centres, order)[0] + 1
+                prev = -1
+                continue
+            if prev >= 0 and _dist2(x, centres, prev) < half_gap2[prev]:
+                out[r, c] = prev + 1
+                continue
+            prev = nearest(x, axis, proj, sorted_centres, order)[0]
+            out[r, c] = prev + 1
 
 
 @njit(**JIT_PARALLEL)
-def lloyd_step(samples, axis, proj, centres, order, labels):
+def lloyd_step(samples, centres, half_gap2, axis, proj, sorted_centres, order, labels):
     """One Lloyd iteration over ``samples`` (N, B) float64.
 
     Assigns every sample to its nearest centre (updating ``labels`` (N,)
-    int32 in place) and returns (sums (K, B) float64, counts (K,) int64,
+    int32 in place; a sample still within half the gap of its previous
+    centre keeps it without a search, see :func:`assign_image`) and returns (sums (K, B) float64, counts (K,) int64,
     number of labels changed, inertia), indexed by original centre index.
     Sums are accumulated per fixed-size chunk and reduced in chunk order, so
     the result does not depend on the thread count.
@@ -138,7 +160,10 @@ def lloyd_step(samples, axis, proj, centres, order, labels):
     for ci in prange(nchunks):
         for i in range(ci * CHUNK, min(n, (ci + 1) * CHUNK)):
             x = samples[i]
-            j, d2 = nearest(x, axis, proj, centres, order)
+            j = labels[i]
+            d2 = _dist2(x, centres, j) if j >= 0 else np.inf
+            if not d2 < half_gap2[max(j, 0)]:
+                j, d2 = nearest(x, axis, proj, sorted_centres, order)
             if labels[i] != j:
                 part_changed[ci] += 1
                 labels[i] = j
