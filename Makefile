@@ -16,6 +16,8 @@ run: setup
 
 lint: setup
 	$(BIN)/ruff check shepcore tests benchmarks workflow/scripts scripts
+	$(BIN)/snakefmt --check workflow
+	$(BIN)/snakemake --lint --directory . >/dev/null
 
 test: lint
 	$(BIN)/python -m pytest -q -p no:cacheprovider

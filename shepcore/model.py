@@ -267,10 +267,10 @@ def _lloyd(samples, centres, max_iter, tol_abs):
     A centre that loses all its samples stays where it was.
     """
     labels = np.full(samples.shape[0], -1, np.int32)
-    inertia = np.inf
     n_iter = 0
-    for n_iter in range(1, max_iter + 1):
-        sums, counts, changed, inertia = lloyd_step(samples, centres, half_gap2(centres), *centre_index(centres), labels)
+    while n_iter < max_iter:
+        n_iter += 1
+        sums, counts, changed, _ = _lloyd_step(samples, centres, labels)
         new = centres.copy()
         filled = counts > 0
         new[filled] = sums[filled] / counts[filled, None]
@@ -279,8 +279,13 @@ def _lloyd(samples, centres, max_iter, tol_abs):
         if changed == 0 or shift <= tol_abs:
             break
     # Inertia of the final centres, for choosing between restarts.
-    _, _, _, inertia = lloyd_step(samples, centres, half_gap2(centres), *centre_index(centres), labels)
+    _, _, _, inertia = _lloyd_step(samples, centres, labels)
     return centres, n_iter, float(inertia)
+
+
+def _lloyd_step(samples, centres, labels):
+    """One Lloyd iteration with the search structures of ``centres``."""
+    return lloyd_step(samples, centres, half_gap2(centres), *centre_index(centres), labels)
 
 
 def _spectral_limit(centres, setting, percentile):

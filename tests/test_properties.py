@@ -18,7 +18,7 @@ import shepcore
 from shepcore._kernels.clump import clump
 from shepcore.synthetic import voronoi_scene
 
-SETTINGS = settings(max_examples=60, deadline=None,
+SETTINGS = settings(max_examples=150, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow])
 
 

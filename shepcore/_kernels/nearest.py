@@ -3,8 +3,9 @@
 Two exact shortcuts. (1) Neighbouring pixels usually share their nearest
 centre: if x is closer to the left neighbour's centre c than half the
 distance from c to any other centre, c is the nearest (triangle inequality,
-as in Elkan's k-means). (2) Otherwise centres are sorted by their projection on one axis (the centres' principal
-direction). For a pixel x with projection p, a centre whose projection
+as in Elkan's k-means). (2) Otherwise centres are sorted by their
+projection on one axis (the centres' principal direction). For a pixel x
+with projection p, a centre whose projection
 differs by g is at least |g| away, so the scan outwards from p stops once
 g * g exceeds the best squared distance found. The answer equals a brute
 force argmin with ties going to the lowest centre index.
@@ -145,8 +146,9 @@ def lloyd_step(samples, centres, half_gap2, axis, proj, sorted_centres, order, l
 
     Assigns every sample to its nearest centre (updating ``labels`` (N,)
     int32 in place; a sample still within half the gap of its previous
-    centre keeps it without a search, see :func:`assign_image`) and returns (sums (K, B) float64, counts (K,) int64,
-    number of labels changed, inertia), indexed by original centre index.
+    centre keeps it without a search, see :func:`assign_image`) and returns
+    (sums (K, B) float64, counts (K,) int64, number of labels changed,
+    inertia), indexed by original centre index.
     Sums are accumulated per fixed-size chunk and reduced in chunk order, so
     the result does not depend on the thread count.
     """

@@ -77,8 +77,14 @@ def mosaic_inputs(wildcards):
 def model_params(wildcards):
     """k-means settings of the scene plus the null value."""
     seg = SCENES[wildcards.scene].settings["segmentation"]
-    keys = ("num_clusters", "max_spectral_diff", "spectral_diff_percentile",
-            "fixed_init", "seed", "sample_pixels")
+    keys = (
+        "num_clusters",
+        "max_spectral_diff",
+        "spectral_diff_percentile",
+        "fixed_init",
+        "seed",
+        "sample_pixels",
+    )
     return {k: seg[k] for k in keys} | {"nodata": SCENES[wildcards.scene].mosaic.nodata}
 
 

@@ -7,12 +7,14 @@ rule mosaic:
         f"{SCENE_DIR}/logs/mosaic.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/mosaic.tsv"
-    params:
-        mosaic=mosaic_params,
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=300,
         runtime=5,
+    params:
+        mosaic=mosaic_params,
     script:
         "../scripts/mosaic.py"
 
@@ -26,11 +28,13 @@ rule fit_model:
         f"{SCENE_DIR}/logs/fit_model.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/fit_model.tsv"
-    params:
-        model=model_params,
+    conda:
+        "../envs/shepcore.yaml"
     threads: 2
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        model=model_params,
     script:
         "../scripts/fit_model.py"

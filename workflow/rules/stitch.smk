@@ -7,12 +7,14 @@ rule seams_row:
         f"{SCENE_DIR}/logs/seams_row/{{row}}.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/seams_row/{{row}}.tsv"
-    params:
-        tiles=all_tile_dicts,
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=30,
+    params:
+        tiles=all_tile_dicts,
     script:
         "../scripts/seams_row.py"
 
@@ -27,6 +29,8 @@ rule stitch:
         f"{SCENE_DIR}/logs/stitch.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/stitch.tsv"
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=2000,
@@ -46,13 +50,15 @@ rule assemble:
         f"{SCENE_DIR}/logs/assemble{{ext}}.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/assemble{{ext}}.tsv"
-    params:
-        tiles=all_tile_dicts,
-        fmt=output_format,
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=assemble_mem_mb,
         runtime=60,
+    params:
+        tiles=all_tile_dicts,
+        fmt=output_format,
     script:
         "../scripts/assemble.py"
 
@@ -68,12 +74,14 @@ rule summary:
         f"{SCENE_DIR}/logs/summary.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/summary.tsv"
-    params:
-        settings=scene_settings,
-        tiles=all_tile_dicts,
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=300,
         runtime=5,
+    params:
+        settings=scene_settings,
+        tiles=all_tile_dicts,
     script:
         "../scripts/summary.py"

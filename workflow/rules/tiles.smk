@@ -2,17 +2,21 @@ rule split_row:
     input:
         mosaic=rules.mosaic.output[0],
     output:
-        intermediate(directory(f"{SCENE_DIR}/tiles/{{row}}")),
+        # Kept (not temp): a change of min_segment_size or connectivity reruns
+        # from the tiles, without cutting the mosaic again.
+        directory(f"{SCENE_DIR}/tiles/{{row}}"),
     log:
         f"{SCENE_DIR}/logs/split_row/{{row}}.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/split_row/{{row}}.tsv"
-    params:
-        tiles=row_tiles,
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=segment_mem_mb,
         runtime=segment_runtime,
+    params:
+        tiles=row_tiles,
     script:
         "../scripts/split_row.py"
 
@@ -28,12 +32,14 @@ rule segment_tile:
         f"{SCENE_DIR}/logs/segment_tile/{{tile}}.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/segment_tile/{{tile}}.tsv"
-    params:
-        seg=segment_params,
-        tile=tile_dict,
+    conda:
+        "../envs/shepcore.yaml"
     threads: segment_threads
     resources:
         mem_mb=segment_mem_mb,
         runtime=segment_runtime,
+    params:
+        seg=segment_params,
+        tile=tile_dict,
     script:
         "../scripts/segment_tile.py"

@@ -1,0 +1,309 @@
+"""shepcore.io: reading rasters and windows, writing segment rasters (HFA and
+GTiff) with georeferencing, a Histogram RAT column and overviews, atomically."""
+
+import os
+
+import numpy as np
+import pytest
+from osgeo import gdal, osr
+
+import shepcore
+from shepcore.io import (
+    FORMATS,
+    RasterError,
+    SegmentRasterWriter,
+    Window,
+    raster_info,
+    read_raster,
+    write_segments,
+)
+
+GTIFF_RAT_BUG = pytest.mark.xfail(
+    strict=True,
+    reason="BUG: io.atomic_path moves the fresh .aux.xml sidecar (which holds a GTiff's "
+    "RAT) next to the output and then deletes it as 'stale', because the stale check "
+    "runs after the move; GTiff segment rasters have no RAT",
+)
+
+
+def all_entries(folder):
+    """Every file and folder under ``folder``, hidden ones included."""
+    out = []
+    for root, dirs, files in os.walk(folder):
+        out += [os.path.relpath(os.path.join(root, n), folder) for n in dirs + files]
+    return sorted(out)
+
+
+def same_srs(wkt_a, wkt_b):
+    a, b = osr.SpatialReference(), osr.SpatialReference()
+    a.ImportFromWkt(wkt_a)
+    b.ImportFromWkt(wkt_b)
+    return bool(a.IsSame(b))
+
+
+@pytest.fixture(scope="module")
+def rgb_segments(scene):
+    """(path of RGB.byte.tif (718 x 791), its segment labels)."""
+    path = scene("RGB.byte.tif")
+    image, nodata = read_raster(path)
+    return path, shepcore.segment(image, nodata=nodata).labels
+
+
+def open_band(path):
+    ds = gdal.OpenEx(str(path))
+    assert ds is not None
+    return ds, ds.GetRasterBand(1)
+
+
+# -- writing ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["HFA", "GTiff"])
+def test_write_segments_pixels_type_nodata_georeferencing_overviews(tmp_path, rgb_segments,
+                                                                    fmt):
+    like, labels = rgb_segments
+    out = tmp_path / f"seg{FORMATS[fmt][0]}"
+    assert write_segments(str(out), labels, fmt=fmt, like=str(like)) == str(out)
+    ds, band = open_band(out)
+    assert ds.GetDriver().ShortName == fmt
+    assert band.DataType == gdal.GDT_UInt32
+    assert band.GetNoDataValue() == 0
+    np.testing.assert_array_equal(band.ReadAsArray(), labels)
+    src = raster_info(like)
+    np.testing.assert_allclose(ds.GetGeoTransform(), src.geotransform, rtol=0, atol=1e-9)
+    assert same_srs(ds.GetProjection(), src.projection)
+    assert min(labels.shape) >= 512
+    assert band.GetOverviewCount() >= 1
+    ov = band.GetOverview(0)
+    assert (ov.XSize, ov.YSize) == ((labels.shape[1] + 1) // 2, (labels.shape[0] + 1) // 2)
+    # nearest-neighbour overviews hold real segment IDs only
+    assert np.isin(np.unique(ov.ReadAsArray()), np.unique(labels)).all()
+    assert not [e for e in all_entries(tmp_path) if "partial" in e or "tmp" in e]
+
+
+@pytest.mark.parametrize("fmt", ["HFA", pytest.param("GTiff", marks=GTIFF_RAT_BUG)])
+def test_write_segments_histogram_rat(tmp_path, rgb_segments, fmt):
+    like, labels = rgb_segments
+    out = tmp_path / f"seg{FORMATS[fmt][0]}"
+    write_segments(str(out), labels, fmt=fmt, like=str(like))
+    ds, band = open_band(out)
+    rat = band.GetDefaultRAT()
+    assert rat is not None, f"{out.name}: no RAT (files: {all_entries(tmp_path)})"
+    names = [rat.GetNameOfCol(i) for i in range(rat.GetColumnCount())]
+    assert "Histogram" in names
+    col = names.index("Histogram")
+    assert rat.GetUsageOfCol(col) == gdal.GFU_PixelCount
+    expected = np.bincount(labels.ravel())
+    expected[0] = 0
+    assert rat.GetRowCount() == labels.max() + 1
+    np.testing.assert_array_equal(rat.ReadAsArray(col), expected)
+
+
+def test_small_raster_has_no_overviews(tmp_path):
+    labels = np.arange(1, 301, dtype=np.uint32).reshape(15, 20)
+    out = tmp_path / "small.img"
+    write_segments(str(out), labels, geotransform=(1000.0, 10.0, 0.0, 5000.0, 0.0, -10.0))
+    ds, band = open_band(out)
+    assert band.GetOverviewCount() == 0
+    assert ds.GetGeoTransform() == (1000.0, 10.0, 0.0, 5000.0, 0.0, -10.0)
+    np.testing.assert_array_equal(band.ReadAsArray(), labels)
+
+
+def test_writer_window_by_window(tmp_path):
+    """Windows written separately add up to the same raster and histogram."""
+    labels = (np.arange(40 * 30, dtype=np.uint32).reshape(40, 30) // 7) % 50
+    out = tmp_path / "win.img"
+    with SegmentRasterWriter(str(out), 40, 30, (0, 1, 0, 0, 0, -1), "") as w:
+        w.write(labels[:25], 0, 0)
+        w.write(labels[25:, :10], 25, 0)
+        w.write(labels[25:, 10:], 25, 10)
+    ds, band = open_band(out)
+    np.testing.assert_array_equal(band.ReadAsArray(), labels)
+    expected = np.bincount(labels.ravel())
+    expected[0] = 0
+    np.testing.assert_array_equal(band.GetDefaultRAT().ReadAsArray(0), expected)
+
+
+def test_write_replaces_an_existing_file(tmp_path):
+    out = tmp_path / "seg.img"
+    write_segments(str(out), np.ones((10, 10), np.uint32))
+    write_segments(str(out), np.full((10, 10), 2, np.uint32))
+    _, band = open_band(out)
+    assert (band.ReadAsArray() == 2).all()
+
+
+# -- failed writes leave nothing behind ------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["HFA", "GTiff"])
+def test_no_files_left_when_the_block_fails(tmp_path, fmt):
+    out = tmp_path / f"seg{FORMATS[fmt][0]}"
+    with pytest.raises(KeyError), SegmentRasterWriter(str(out), 600, 600, (0, 1, 0, 0, 0, -1),
+                                                     "", fmt=fmt) as w:
+        w.write(np.ones((600, 600), np.uint32))
+        raise KeyError("interrupted")
+    assert all_entries(tmp_path) == []
+
+
+@pytest.mark.parametrize("fmt", ["HFA", "GTiff"])
+def test_no_files_left_when_gdal_write_fails(tmp_path, fmt):
+    out = tmp_path / f"seg{FORMATS[fmt][0]}"
+    with pytest.raises(ValueError), \
+            SegmentRasterWriter(str(out), 20, 20, (0, 1, 0, 0, 0, -1), "", fmt=fmt) as w:
+        w.write(np.ones((30, 30), np.uint32))  # larger than the raster
+    assert all_entries(tmp_path) == []
+
+
+@pytest.mark.xfail(strict=True, reason="BUG: SegmentRasterWriter.write() with a window off "
+                   "the raster raises the GDAL bindings' bare ValueError('array larger than "
+                   "output file, or offset off edge'), not a RasterError naming the file as "
+                   "the io module promises (gdal_errors only converts RuntimeError)")
+def test_gdal_write_failure_is_a_raster_error_naming_the_file(tmp_path):
+    out = tmp_path / "seg.img"
+    with pytest.raises(RasterError, match="seg.img"), \
+            SegmentRasterWriter(str(out), 20, 20, (0, 1, 0, 0, 0, -1), "") as w:
+        w.write(np.ones((30, 30), np.uint32))
+
+
+def test_no_files_left_when_closing_fails(tmp_path):
+    """A RAT column of the wrong length fails in __exit__, after all pixels
+    were written: the file must still not appear."""
+    out = tmp_path / "seg.img"
+    with pytest.raises(RasterError, match="RAT column short"), \
+            SegmentRasterWriter(str(out), 10, 10, (0, 1, 0, 0, 0, -1), "") as w:
+        w.write(np.arange(100, dtype=np.uint32).reshape(10, 10))
+        w.add_column("short", np.zeros(3))
+    assert all_entries(tmp_path) == []
+
+
+def test_failed_write_keeps_the_previous_file(tmp_path):
+    out = tmp_path / "seg.img"
+    write_segments(str(out), np.full((10, 10), 3, np.uint32))
+    before = all_entries(tmp_path)
+    with pytest.raises(RuntimeError), SegmentRasterWriter(str(out), 10, 10, (0, 1, 0, 0, 0, -1),
+                                                         "") as w:
+        w.write(np.full((10, 10), 4, np.uint32))
+        raise RuntimeError("killed")
+    assert all_entries(tmp_path) == before
+    _, band = open_band(out)
+    assert (band.ReadAsArray() == 3).all()
+
+
+def test_write_segments_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match=r"labels: expected \(rows, cols\)"):
+        write_segments(str(tmp_path / "x.img"), np.ones((1, 4, 4), np.uint32))
+    with pytest.raises(RasterError, match="output format 'PNG' not supported"):
+        write_segments(str(tmp_path / "x.png"), np.ones((4, 4), np.uint32), fmt="PNG")
+    with pytest.raises(RasterError, match="nope.tif: no such file"):
+        write_segments(str(tmp_path / "x.img"), np.ones((4, 4), np.uint32),
+                       like=str(tmp_path / "nope.tif"))
+    assert all_entries(tmp_path) == []
+
+
+# -- reading ------------------------------------------------------------------------
+
+
+def test_read_raster_whole(scene):
+    image, nodata = read_raster(scene("RGB.byte.tif"))
+    assert image.shape == (3, 718, 791) and image.dtype == np.uint8
+    assert nodata == 0
+    image, nodata = read_raster(scene("LC08_232066_20190727.tif"))
+    assert image.shape == (6, 235, 318) and image.dtype == np.int16 and nodata == -9999
+
+
+@pytest.mark.parametrize("window", [(0, 0, 718, 791), (100, 200, 50, 60), (717, 790, 1, 1),
+                                    Window(5, 7, 300, 2)])
+@pytest.mark.parametrize("bands", [None, [2], [3, 1], [1, 1, 2]])
+def test_read_raster_bands_and_window(scene, bands, window):
+    full, _ = read_raster(scene("RGB.byte.tif"))
+    part, nodata = read_raster(scene("RGB.byte.tif"), bands=bands, window=window)
+    r, c, h, w = window
+    picked = [0, 1, 2] if bands is None else [b - 1 for b in bands]
+    np.testing.assert_array_equal(part, full[picked, r:r + h, c:c + w])
+    assert nodata == 0
+
+
+def test_read_raster_window_matches_gdal_and_info(scene):
+    path = scene("mosaic_cog1.tif")
+    info = raster_info(path)
+    assert (info.rows, info.cols, info.bands) == (790, 779, 3)
+    assert info.dtype == np.uint16 and info.nodata == 0
+    part, _ = read_raster(path, bands=[2], window=(300, 400, 20, 30))
+    ds = gdal.Open(str(path))
+    np.testing.assert_array_equal(part[0], ds.GetRasterBand(2).ReadAsArray(400, 300, 30, 20))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"bands": [0]}, r"band 0 out of range 1\.\.3"),
+        ({"bands": [4]}, r"band 4 out of range 1\.\.3"),
+        ({"bands": []}, r"empty band list"),
+        ({"bands": [True]}, r"band True out of range"),
+        ({"window": (700, 0, 20, 10)}, r"window \(700, 0, 20, 10\) outside the raster"),
+        ({"window": (-1, 0, 5, 5)}, r"outside the raster"),
+        ({"window": (0, 0, 0, 5)}, r"outside the raster"),
+    ],
+)
+def test_read_raster_bad_bands_and_windows(scene, kwargs, match):
+    path = scene("RGB.byte.tif")
+    with pytest.raises(RasterError, match=match) as info:
+        read_raster(path, **kwargs)
+    assert str(info.value).startswith(str(path))
+    assert "\n" not in str(info.value)
+
+
+def test_missing_file_raises_one_line_raster_error(tmp_path):
+    path = tmp_path / "missing.tif"
+    with pytest.raises(RasterError) as info:
+        read_raster(str(path))
+    msg = str(info.value)
+    assert msg.startswith(str(path)) and "no such file" in msg and "\n" not in msg
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(RasterError, match="missing.tif"):
+        raster_info(str(path))
+
+
+@pytest.mark.parametrize("content", [b"", b"hello, not a raster\n", b"II*\x00garbage" * 10],
+                         ids=["empty", "text", "bad-tiff"])
+def test_non_raster_file_raises_one_line_raster_error(tmp_path, content):
+    path = tmp_path / "fake.tif"
+    path.write_bytes(content)
+    with pytest.raises(RasterError) as info:
+        read_raster(str(path))
+    msg = str(info.value)
+    assert msg.startswith(str(path)) and "\n" not in msg
+
+
+def test_gdal_exception_setting_is_restored(tmp_path, scene):
+    was_on = gdal.GetUseExceptions()
+    try:
+        for setting in (False, True):
+            if setting:
+                gdal.UseExceptions()
+            else:
+                gdal.DontUseExceptions()
+            read_raster(scene("RGB.byte.tif"), window=(0, 0, 5, 5))
+            with pytest.raises(RasterError):
+                read_raster(str(tmp_path / "missing.tif"))
+            (tmp_path / "junk.tif").write_bytes(b"junk")
+            with pytest.raises(RasterError):
+                read_raster(str(tmp_path / "junk.tif"))
+            write_segments(str(tmp_path / "ok.img"), np.ones((4, 4), np.uint32))
+            assert bool(gdal.GetUseExceptions()) == setting
+    finally:
+        if was_on:
+            gdal.UseExceptions()
+        else:
+            gdal.DontUseExceptions()
+
+
+def test_segment_then_write_then_read_round_trip(tmp_path, scene):
+    path = scene("LC08_232066_20190727.tif")
+    image, nodata = read_raster(path)
+    labels = shepcore.segment(image, nodata=nodata, num_clusters=20).labels
+    out = tmp_path / "seg.img"
+    write_segments(str(out), labels, like=str(path))
+    back, back_nodata = read_raster(str(out))
+    assert back.dtype == np.uint32 and back_nodata == 0
+    np.testing.assert_array_equal(back[0], labels)
