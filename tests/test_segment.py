@@ -185,6 +185,43 @@ def test_single_valid_pixel_and_one_cluster_per_pixel():
     np.testing.assert_array_equal(res.labels, [[1, 2, 3, 4]])
 
 
+def test_numpy_scalar_parameters_are_accepted():
+    image = small_image(np.uint8)
+    image[:, :2] = 0
+    kwargs = {"nodata": np.uint8(0), "num_clusters": np.int64(3),
+              "min_segment_size": np.int32(5), "connectivity": np.int64(8),
+              "max_spectral_diff": np.float32(30), "spectral_diff_percentile": np.float64(40),
+              "sample_fraction": np.float32(0.5), "seed": np.uint8(3)}
+    res = shepcore.segment(image, **kwargs)
+    plain = shepcore.segment(image, nodata=0, num_clusters=3, min_segment_size=5,
+                             connectivity=8, max_spectral_diff=30.0,
+                             spectral_diff_percentile=40, sample_fraction=0.5, seed=3)
+    np.testing.assert_array_equal(res.labels, plain.labels)
+    assert (res.labels[:2] == 0).all()
+
+
+@pytest.mark.parametrize("connectivity", [4, 8])
+@pytest.mark.parametrize("seed", range(4))
+def test_many_centres_assignment_matches_oracle(seed, connectivity):
+    """Many centres and smooth images: the nearest-centre search (pruning and
+    neighbour shortcuts) must still give exactly the brute-force answer."""
+    from scipy import ndimage
+
+    rng = np.random.default_rng(900 + seed)
+    image = np.stack([ndimage.gaussian_filter(rng.normal(0, 40, (40, 50)), 2)
+                      for _ in range(3)])
+    centres = rng.normal(0, 8, (int(rng.integers(30, 80)), 3))
+    if seed % 2:
+        centres = np.round(centres)  # ties between centres at equal distance
+        image = np.round(image)
+    model = SpectralModel(centres=centres, nodata=None, max_spectral_diff=np.inf)
+    res = shepcore.segment(image, model=model, min_segment_size=1, connectivity=connectivity)
+    expected, singles, _ = naive.segment(image, centres, min_size=1,
+                                         connectivity=connectivity)
+    np.testing.assert_array_equal(res.labels, expected)
+    assert res.single_pixels_eliminated == singles
+
+
 def test_constant_image_is_one_segment():
     res = shepcore.segment(np.full((2, 8, 9), 7, np.uint8), num_clusters=3)
     assert res.num_segments == 1 and (res.labels == 1).all()
@@ -200,6 +237,9 @@ BAD_CALLS = [
     ("ndim1", np.ones(5), {}, ValueError, r"image: expected a \(bands, rows, cols\).*\(5,\)"),
     ("ndim4", np.ones((1, 2, 3, 4)), {}, ValueError, r"image: expected.*\(1, 2, 3, 4\)"),
     ("empty", np.ones((1, 0, 3)), {}, ValueError, r"image: array is empty"),
+    # a zero-memory broadcast view of 2**32 pixels: over the uint32 label limit
+    ("too_big", np.broadcast_to(np.zeros((1, 1, 1), np.uint8), (1, 65536, 65536)), {},
+     ValueError, r"image: 65536 x 65536 pixels is too many"),
     ("bool", np.ones((1, 4, 4), bool), {}, TypeError, r"image: dtype bool is not supported"),
     ("complex", np.ones((1, 4, 4), complex), {}, TypeError, r"image: dtype complex128"),
     ("object", np.ones((1, 4, 4), object), {}, TypeError, r"image: dtype object"),
