@@ -2,9 +2,8 @@
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-
-from shepcore.tilefiles import assemble_scene  # noqa: E402
+from shepcore.jobs import job_errors
+from shepcore.tilefiles import assemble_scene
 
 
 def main(label_files, lut, mosaic, tiles, fmt, out):
@@ -12,6 +11,6 @@ def main(label_files, lut, mosaic, tiles, fmt, out):
     n = assemble_scene(label_files, lut, mosaic, tiles, fmt, out)
     print(f"wrote {out}: {n} segments", file=sys.stderr)
 
-
-main(snakemake.input.labels, snakemake.input.lut, snakemake.input.mosaic,  # noqa: F821
-     snakemake.params.tiles, snakemake.params.fmt, snakemake.output[0])  # noqa: F821
+with job_errors(snakemake.log[0], "assemble"):  # noqa: F821
+    main(snakemake.input.labels, snakemake.input.lut, snakemake.input.mosaic,  # noqa: F821
+         snakemake.params.tiles, snakemake.params.fmt, snakemake.output[0])  # noqa: F821

@@ -3,10 +3,9 @@ full-resolution mosaic."""
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-
-from shepcore import fit_model  # noqa: E402
-from shepcore.io import read_grid_sample  # noqa: E402
+from shepcore import fit_model
+from shepcore.io import read_grid_sample
+from shepcore.jobs import job_errors
 
 
 def main(mosaic, out, num_clusters, max_spectral_diff, spectral_diff_percentile,
@@ -21,5 +20,5 @@ def main(mosaic, out, num_clusters, max_spectral_diff, spectral_diff_percentile,
     print(f"fitted {model.num_clusters} centres on {model.info['num_samples']} samples, "
           f"max_spectral_diff {model.max_spectral_diff:.6g}", file=sys.stderr)
 
-
-main(snakemake.input.mosaic, snakemake.output[0], **snakemake.params.model)  # noqa: F821
+with job_errors(snakemake.log[0], "fit_model"):  # noqa: F821
+    main(snakemake.input.mosaic, snakemake.output[0], **snakemake.params.model)  # noqa: F821

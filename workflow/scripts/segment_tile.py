@@ -2,9 +2,8 @@
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-
-from shepcore.tilefiles import segment_tile_file  # noqa: E402
+from shepcore.jobs import job_errors
+from shepcore.tilefiles import segment_tile_file
 
 
 def main(tile_dir, model, tile, labels_out, core_out, threads, min_segment_size,
@@ -16,7 +15,7 @@ def main(tile_dir, model, tile, labels_out, core_out, threads, min_segment_size,
     print(f"{tile['name']}: {res.num_segments} segments; timings {res.timings}",
           file=sys.stderr)
 
-
-main(snakemake.input.tiles, snakemake.input.model, snakemake.params.tile,  # noqa: F821
-     snakemake.output.labels, snakemake.output.core, snakemake.threads,  # noqa: F821
-     **snakemake.params.seg)  # noqa: F821
+with job_errors(snakemake.log[0], "segment_tile"):  # noqa: F821
+    main(snakemake.input.tiles, snakemake.input.model, snakemake.params.tile,  # noqa: F821
+         snakemake.output.labels, snakemake.output.core, snakemake.threads,  # noqa: F821
+         **snakemake.params.seg)  # noqa: F821

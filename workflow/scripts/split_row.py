@@ -2,12 +2,10 @@
 one .npy (bands, rows, cols) per tile."""
 
 import os
-import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-
-from shepcore.io import read_raster  # noqa: E402
-from shepcore.tilefiles import save_array  # noqa: E402
+from shepcore.io import read_raster
+from shepcore.jobs import job_errors
+from shepcore.tilefiles import save_array
 
 
 def main(mosaic, tiles, out_dir):
@@ -17,5 +15,5 @@ def main(mosaic, tiles, out_dir):
         image, _ = read_raster(mosaic, window=(t["row"], t["col"], t["rows"], t["cols"]))
         save_array(f"{out_dir}/{t['name']}.npy", image)
 
-
-main(snakemake.input.mosaic, snakemake.params.tiles, snakemake.output[0])  # noqa: F821
+with job_errors(snakemake.log[0], "split_row"):  # noqa: F821
+    main(snakemake.input.mosaic, snakemake.params.tiles, snakemake.output[0])  # noqa: F821

@@ -2,9 +2,8 @@
 
 import sys
 
-sys.stderr = open(snakemake.log[0], "w")  # noqa: F821
-
-from shepcore.tilefiles import stitch_to_file  # noqa: E402
+from shepcore.jobs import job_errors
+from shepcore.tilefiles import stitch_to_file
 
 
 def main(seam_files, core_files, out):
@@ -12,5 +11,5 @@ def main(seam_files, core_files, out):
     n = stitch_to_file(seam_files, core_files, out)
     print(f"{n} segments", file=sys.stderr)
 
-
-main(snakemake.input.seams, snakemake.input.cores, snakemake.output[0])  # noqa: F821
+with job_errors(snakemake.log[0], "stitch"):  # noqa: F821
+    main(snakemake.input.seams, snakemake.input.cores, snakemake.output[0])  # noqa: F821
