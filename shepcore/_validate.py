@@ -29,7 +29,28 @@ def as_band_stack(image, name="image"):
             f"{name}: {arr.shape[1]} x {arr.shape[2]} pixels is too many for "
             "one in-memory segmentation (limit 2**32 - 2); use the tiled workflow"
         )
+    if arr.dtype == np.float16:
+        arr = arr.astype(np.float32)  # numba has no float16 arithmetic
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))  # numba needs native order
     return np.ascontiguousarray(arr)
+
+
+def check_model(model, bands):
+    """A SpectralModel usable on an image with ``bands`` bands."""
+    from .model import MAX_CLUSTERS, SpectralModel
+
+    if not isinstance(model, SpectralModel):
+        raise TypeError(f"model must be a SpectralModel, got {type(model).__name__}")
+    centres = np.asarray(model.centres)
+    if centres.ndim != 2 or not 1 <= centres.shape[0] <= MAX_CLUSTERS:
+        raise ValueError(f"model: centres must be (K, B) with 1 <= K <= {MAX_CLUSTERS}, "
+                         f"got shape {centres.shape}")
+    if not np.isfinite(centres).all():
+        raise ValueError("model: centres contain NaN or infinite values")
+    if centres.shape[1] != bands:
+        raise ValueError(f"model has {centres.shape[1]} bands but image has {bands}")
+    return model
 
 
 def check_int(name, value, minimum, maximum=None):

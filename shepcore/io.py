@@ -201,13 +201,14 @@ def atomic_path(path):
     tmp = os.path.join(tmp_dir, name)
     try:
         yield tmp
-        for entry in sorted(os.listdir(tmp_dir)):
-            if entry != name:  # sidecars first: the main file marks completion
-                os.replace(os.path.join(tmp_dir, entry), os.path.join(folder, entry))
+        written = sorted(os.listdir(tmp_dir))
         for sidecar in (".aux.xml",):
             stale = os.path.join(folder, name + sidecar)
-            if os.path.exists(stale) and not os.path.exists(tmp + sidecar):
-                os.remove(stale)
+            if name + sidecar not in written and os.path.exists(stale):
+                os.remove(stale)  # left by an earlier write of this path
+        for entry in written:
+            if entry != name:  # sidecars first: the main file marks completion
+                os.replace(os.path.join(tmp_dir, entry), os.path.join(folder, entry))
         os.replace(tmp, os.path.join(folder, name))
     finally:
         shutil.rmtree(tmp_dir, ignore_errors=True)
@@ -271,6 +272,10 @@ class SegmentRasterWriter:
     def write(self, labels, row=0, col=0):
         """Write labels (rows, cols) uint32 at pixel offset (row, col)."""
         labels = np.ascontiguousarray(labels, np.uint32)
+        if (labels.ndim != 2 or row < 0 or col < 0 or row + labels.shape[0] > self.shape[0]
+                or col + labels.shape[1] > self.shape[1]):
+            raise RasterError(f"{self.path}: window of shape {labels.shape} at ({row}, {col}) "
+                              f"is outside the raster {self.shape}")
         counts = np.bincount(labels.ravel())
         if counts.size > self.counts.size:
             counts[: self.counts.size] += self.counts

@@ -13,10 +13,16 @@ from ._kernels.nearest import centre_index, half_gap2, lloyd_step
 
 MODEL_FORMAT = "shepcore-spectral-model/1"
 
+#: Most clusters a model may have: cluster numbers are uint16, 0 = null.
+MAX_CLUSTERS = 65535
 #: Below this many samples per centre, an image is sampled more densely.
 MIN_SAMPLES_PER_CLUSTER = 20
 #: k-means++ initialisation looks at about this many samples per centre.
 KMEANSPP_SAMPLES_PER_CLUSTER = 500
+
+
+class NoValidPixelsError(ValueError):
+    """There is no non-null pixel to fit a model on."""
 
 
 @dataclass(frozen=True)
@@ -157,7 +163,7 @@ def fit_model(
     (seeded); the Lloyd iterations run in numba with a chunked, ordered
     reduction, so centres are identical for any thread count.
     """
-    num_clusters = v.check_int("num_clusters", num_clusters, 2, 65535)
+    num_clusters = v.check_int("num_clusters", num_clusters, 2, MAX_CLUSTERS)
     nodata = v.check_nodata(nodata)
     max_spectral_diff = v.check_max_spectral_diff(max_spectral_diff)
     spectral_diff_percentile = v.check_number(
@@ -240,7 +246,7 @@ def _valid_samples(data, nodata, sample_fraction, num_clusters):
             f"(n, bands), got shape {arr.shape}"
         )
     if samples.shape[0] == 0:
-        raise ValueError("samples_or_image: no non-null pixels to fit the model on")
+        raise NoValidPixelsError("samples_or_image: no non-null pixels to fit the model on")
     return np.ascontiguousarray(samples, dtype=np.float64)
 
 

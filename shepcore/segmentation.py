@@ -10,7 +10,7 @@ from ._kernels.clump import clump
 from ._kernels.eliminate import eliminate_single_pixels, eliminate_small_segments
 from ._kernels.nearest import assign_image, centre_index, half_gap2
 from ._kernels.relabel import count_pixels, relabel_sequential, spectral_sums
-from .model import SpectralModel, fit_model
+from .model import NoValidPixelsError, SpectralModel, fit_model
 
 #: Bound on repeated passes for one segment size (algorithm.md, stage 4).
 MAX_PASSES_PER_SIZE = 1000
@@ -138,7 +138,7 @@ def segment(
     timings = {}
     t0 = time.perf_counter()
     if model is None:
-        model = fit_model(
+        model = _fit_for_image(
             img,
             num_clusters=num_clusters,
             nodata=nodata,
@@ -150,12 +150,7 @@ def segment(
         )
         limit = model.max_spectral_diff
     else:
-        if not isinstance(model, SpectralModel):
-            raise TypeError(f"model must be a SpectralModel, got {type(model).__name__}")
-        if model.num_bands != img.shape[0]:
-            raise ValueError(
-                f"model has {model.num_bands} bands but image has {img.shape[0]}"
-            )
+        v.check_model(model, img.shape[0])
         if nodata is None:
             nodata = model.nodata
         limit = _limit_with_model(model, max_spectral_diff, spectral_diff_percentile)
@@ -163,6 +158,14 @@ def segment(
     return _segment_with_model(
         img, model, nodata, limit, min_segment_size, connectivity == 8, timings
     )
+
+
+def _fit_for_image(img, *, nodata, **kwargs):
+    """fit_model on the image, naming the image in the all-null error."""
+    try:
+        return fit_model(img, nodata=nodata, **kwargs)
+    except NoValidPixelsError:
+        raise ValueError(f"image has no non-null pixels (nodata={nodata})") from None
 
 
 def _limit_with_model(model, setting, percentile):

@@ -18,13 +18,6 @@ from shepcore.io import (
     write_segments,
 )
 
-GTIFF_RAT_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: io.atomic_path moves the fresh .aux.xml sidecar (which holds a GTiff's "
-    "RAT) next to the output and then deletes it as 'stale', because the stale check "
-    "runs after the move; GTiff segment rasters have no RAT",
-)
-
 
 def all_entries(folder):
     """Every file and folder under ``folder``, hidden ones included."""
@@ -81,7 +74,7 @@ def test_write_segments_pixels_type_nodata_georeferencing_overviews(tmp_path, rg
     assert not [e for e in all_entries(tmp_path) if "partial" in e or "tmp" in e]
 
 
-@pytest.mark.parametrize("fmt", ["HFA", pytest.param("GTiff", marks=GTIFF_RAT_BUG)])
+@pytest.mark.parametrize("fmt", ["HFA", "GTiff"])
 def test_write_segments_histogram_rat(tmp_path, rgb_segments, fmt):
     like, labels = rgb_segments
     out = tmp_path / f"seg{FORMATS[fmt][0]}"
@@ -154,10 +147,6 @@ def test_no_files_left_when_gdal_write_fails(tmp_path, fmt):
     assert all_entries(tmp_path) == []
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: SegmentRasterWriter.write() with a window off "
-                   "the raster raises the GDAL bindings' bare ValueError('array larger than "
-                   "output file, or offset off edge'), not a RasterError naming the file as "
-                   "the io module promises (gdal_errors only converts RuntimeError)")
 def test_gdal_write_failure_is_a_raster_error_naming_the_file(tmp_path):
     out = tmp_path / "seg.img"
     with pytest.raises(RasterError, match="seg.img"), \

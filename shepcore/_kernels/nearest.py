@@ -99,11 +99,24 @@ def nearest(x, axis, proj, centres, order):
 def half_gap2(centres):
     """(K,) float64: for each centre, a quarter of the squared distance to its
     nearest other centre, shrunk by a relative 1e-9 so that rounding can
-    never make the shortcut accept a centre that is not strictly nearest."""
-    c = np.asarray(centres, np.float64)
-    d2 = ((c[:, None, :] - c[None, :, :]) ** 2).sum(axis=2)
-    np.fill_diagonal(d2, np.inf)
-    return d2.min(axis=1) / 4.0 * (1.0 - 1e-9)
+    never make the shortcut accept a centre that is not strictly nearest.
+    O(K) memory; inf for a single centre."""
+    return _half_gap2(np.ascontiguousarray(centres, np.float64))
+
+
+@njit(**JIT)
+def _half_gap2(centres):
+    k = centres.shape[0]
+    out = np.full(k, np.inf)
+    for i in range(k):
+        for j in range(k):
+            if i != j:
+                d2 = _dist2(centres[i], centres, j)
+                if d2 < out[i]:
+                    out[i] = d2
+    for i in range(k):
+        out[i] = out[i] / 4.0 * (1.0 - 1e-9)
+    return out
 
 
 @njit(**JIT_PARALLEL)
