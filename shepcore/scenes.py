@@ -14,7 +14,7 @@ import yaml
 from .mosaic import MosaicPlan, plan_mosaic
 from .tiling import Tile, grid_shape, tile_grid
 
-SECTIONS = ("segmentation", "tiling", "output")
+SECTIONS = ("segmentation", "tiling", "output", "stats", "colour_table", "outputs")
 
 
 class ConfigError(ValueError):
@@ -112,9 +112,27 @@ def plan_scenes(config, schema):
             )
         mosaic = plan_mosaic(entry["inputs"], entry.get("stack_bands", False),
                              entry.get("bands"), entry.get("nodata"), scene=name)
+        _check_band_lists(name, settings, mosaic.bands)
         tiles = tile_grid(mosaic.rows, mosaic.cols, tiling["tile_size"], tiling["overlap"])
         plans[name] = ScenePlan(name=name, settings=settings, mosaic=mosaic, tiles=tiles)
     return plans
+
+
+def _check_band_lists(scene, settings, nbands):
+    """stats.bands and colour_table.rgb_bands must name bands of the mosaic."""
+    for section, key in (("stats", "bands"), ("colour_table", "rgb_bands")):
+        value = settings[section][key]
+        if isinstance(value, list):
+            for b in value:
+                if not 1 <= b <= nbands:
+                    raise ConfigError(f"config key scenes/{scene}/{section}/{key}: band {b} "
+                                      f"out of range 1..{nbands} of the scene's mosaic")
+
+
+def stats_bands(plan: ScenePlan):
+    """1-based mosaic bands to compute statistics for."""
+    bands = plan.settings["stats"]["bands"]
+    return list(range(1, plan.mosaic.bands + 1)) if bands == "all" else list(bands)
 
 
 def tile_pixels(tile: Tile):
