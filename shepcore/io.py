@@ -8,8 +8,10 @@ a file that looks finished.
 """
 
 import contextlib
+import itertools
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -22,6 +24,10 @@ FORMATS = {
     "HFA": (".img", ["COMPRESSED=YES"]),
     "GTiff": (".tif", ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"]),
 }
+#: GDAL block cache while writing a segment raster: written blocks only need
+#: to wait for their turn on disk, and the default (5 % of RAM) would let one
+#: job's memory grow with the raster.
+WRITE_CACHE_BYTES = 128 << 20
 #: Overviews are built until the smaller side is below this many pixels.
 MIN_OVERVIEW_SIZE = 256
 
@@ -251,6 +257,8 @@ class SegmentRasterWriter:
     def __enter__(self):
         self._atomic = atomic_path(self.path)
         self._tmp = self._atomic.__enter__()
+        self._old_cache = gdal().GetCacheMax()
+        gdal().SetCacheMax(min(self._old_cache, WRITE_CACHE_BYTES))
         try:
             with gdal_errors(self.path) as g:
                 driver = g.GetDriverByName(self.fmt)
@@ -265,6 +273,7 @@ class SegmentRasterWriter:
                 band.SetMetadataItem("LAYER_TYPE", "thematic")
         except BaseException as err:
             self._ds = None
+            gdal().SetCacheMax(self._old_cache)
             self._atomic.__exit__(type(err), err, err.__traceback__)
             raise
         return self
@@ -306,9 +315,11 @@ class SegmentRasterWriter:
                     self._ds.FlushCache()
         except BaseException as err:
             self._ds = None
+            gdal().SetCacheMax(self._old_cache)
             self._atomic.__exit__(type(err), err, err.__traceback__)
             raise
         self._ds = None  # closes the dataset before the rename
+        gdal().SetCacheMax(self._old_cache)
         return self._atomic.__exit__(exc_type, exc, tb)
 
 
@@ -386,9 +397,420 @@ def read_grid_sample(path, sample_pixels, bands=None):
         ncols = len(range(cols)[picked_cols])
         out = np.empty((len(band_list), len(picked_rows), ncols), dtype)
         line = np.empty(cols, dtype)
-        for i, b in enumerate(band_list):
-            band = ds.GetRasterBand(b)
-            for j, r in enumerate(picked_rows):
-                band.ReadAsArray(0, r, cols, 1, buf_obj=line[np.newaxis])
-                out[i, j] = line[picked_cols]
+        # GDAL's block cache (5 % of RAM by default) would fill with every
+        # block touched; one row of blocks of one band is all we reuse.
+        block_rows = max(ds.GetRasterBand(b).GetBlockSize()[1] for b in band_list)
+        old_cache = g.GetCacheMax()
+        g.SetCacheMax(max(16 << 20, 2 * block_rows * cols * dtype.itemsize))
+        try:
+            for i, b in enumerate(band_list):
+                band = ds.GetRasterBand(b)
+                for j, r in enumerate(picked_rows):
+                    band.ReadAsArray(0, r, cols, 1, buf_obj=line[np.newaxis])
+                    out[i, j] = line[picked_cols]
+        finally:
+            g.SetCacheMax(old_cache)
         return out.reshape(len(band_list), -1).T
+
+
+# -- Raster attribute tables: grid checks, reading rows, copying with new columns --
+
+#: RAT rows per read or write call when columns are copied or streamed.
+RAT_CHUNK_ROWS = 1 << 18
+#: Pixels per strip when a segment raster is copied.
+COPY_STRIP_PIXELS = 1 << 22
+#: Rows read in one call by :func:`read_rat_rows` may include this many
+#: unwanted rows between two wanted ones (fewer, larger reads).
+RAT_READ_GAP = 4096
+#: Column usage (GFU_ suffix) chosen from the column name when none is given.
+DEFAULT_USAGES = {"Histogram": "PixelCount", "Red": "Red", "Green": "Green",
+                  "Blue": "Blue", "Alpha": "Alpha", "Opacity": "Alpha"}
+
+
+@dataclass(frozen=True)
+class RatColumn:
+    """One RAT column: ``type`` 'Integer', 'Real' or 'String'; ``usage`` a
+    GFU_ name suffix such as 'Generic', 'PixelCount', 'Red', 'Alpha'."""
+
+    name: str
+    type: str
+    usage: str
+
+
+def _same_crs(wkt_a, wkt_b):
+    if not wkt_a or not wkt_b:
+        return not wkt_a and not wkt_b
+    from osgeo import osr
+
+    a, b = osr.SpatialReference(), osr.SpatialReference()
+    a.ImportFromWkt(wkt_a)
+    b.ImportFromWkt(wkt_b)
+    return bool(a.IsSame(b))
+
+
+def check_same_grid(path_a, path_b):
+    """Refuse two rasters that are not on the same pixel grid.
+
+    Same size, geotransform (to 1e-6 of a pixel) and CRS (``osr.IsSame``;
+    two rasters without a CRS match). Returns their :class:`RasterInfo`.
+
+    Raises
+    ------
+    RasterError
+        One line naming both files and what differs.
+    """
+    a, b = raster_info(path_a), raster_info(path_b)
+    problems = []
+    if (a.rows, a.cols) != (b.rows, b.cols):
+        problems.append(f"size {a.rows} x {a.cols} vs {b.rows} x {b.cols} (rows x cols)")
+    scale = max(abs(v) for v in (*a.geotransform[1:3], *a.geotransform[4:6])) or 1.0
+    if any(abs(x - y) > 1e-6 * scale for x, y in zip(a.geotransform, b.geotransform,
+                                                      strict=True)):
+        problems.append(f"geotransform {a.geotransform} vs {b.geotransform}")
+    if not _same_crs(a.projection, b.projection):
+        problems.append("CRS differ")
+    if problems:
+        raise RasterError(f"grids differ: {path_a} vs {path_b}: " + "; ".join(problems))
+    return a, b
+
+
+def _type_names(g):
+    return {g.GFT_Integer: "Integer", g.GFT_Real: "Real", g.GFT_String: "String"}
+
+
+def _usage_names(g):
+    return {getattr(g, n): n[4:] for n in dir(g) if n.startswith("GFU_") and n != "GFU_MaxCount"}
+
+
+def _segment_dataset(g, path):
+    """Open a segment raster: one unsigned-integer band."""
+    ds = _open(g, path)
+    if ds.RasterCount != 1:
+        raise RasterError(f"{path}: a segment raster has 1 band, this one has {ds.RasterCount}")
+    dtype = _numpy_dtype(g, ds.GetRasterBand(1), path)
+    if dtype.kind != "u":
+        raise RasterError(f"{path}: a segment raster has unsigned integer IDs, not {dtype}")
+    return ds
+
+
+def rat_columns(path):
+    """Row count and columns of the RAT of a segment raster's band 1.
+
+    Returns
+    -------
+    nrows : int
+        0 when the band has no RAT.
+    columns : list of RatColumn
+    """
+    with gdal_errors(path) as g:
+        rat = _open(g, path).GetRasterBand(1).GetDefaultRAT()
+        if rat is None:
+            return 0, []
+        types, usages = _type_names(g), _usage_names(g)
+        cols = [RatColumn(rat.GetNameOfCol(i), types.get(rat.GetTypeOfCol(i), "String"),
+                          usages.get(rat.GetUsageOfCol(i), "Generic"))
+                for i in range(rat.GetColumnCount())]
+        return rat.GetRowCount(), cols
+
+
+def _column_index(rat, column, path):
+    names = [rat.GetNameOfCol(i) for i in range(rat.GetColumnCount())]
+    if column not in names:
+        raise RasterError(f"{path}: no RAT column {column!r} (columns: {', '.join(names)})")
+    return names.index(column)
+
+
+def read_rat(path, columns=None):
+    """Whole RAT columns of band 1 as a dict name -> (nrows,) array (string
+    columns as bytes). ``columns``: names to read; None = all."""
+    with gdal_errors(path) as g:
+        rat = _open(g, path).GetRasterBand(1).GetDefaultRAT()
+        if rat is None:
+            if columns:
+                raise RasterError(f"{path}: no raster attribute table")
+            return {}
+        if columns is None:
+            columns = [rat.GetNameOfCol(i) for i in range(rat.GetColumnCount())]
+        return {c: np.asarray(rat.ReadAsArray(_column_index(rat, c, path))) for c in columns}
+
+
+def read_rat_rows(path, column, rows):
+    """Values of one RAT column at the given rows, reading only the row
+    ranges needed (rows closer than :data:`RAT_READ_GAP` share one read).
+
+    Parameters
+    ----------
+    path : str
+    column : str
+    rows : (K,) array of int
+        Sorted ascending, each in 0..nrows-1.
+
+    Returns
+    -------
+    values : (K,) ndarray (float64, int32 or bytes, as the column)
+    """
+    rows = np.asarray(rows, np.int64)
+    with gdal_errors(path) as g:
+        rat = _open(g, path).GetRasterBand(1).GetDefaultRAT()
+        if rat is None:
+            raise RasterError(f"{path}: no raster attribute table")
+        col = _column_index(rat, column, path)
+        nrows = rat.GetRowCount()
+        if rows.size and (rows[0] < 0 or rows[-1] >= nrows or np.any(np.diff(rows) < 0)):
+            raise RasterError(f"{path}: RAT rows must be sorted and within 0..{nrows - 1}")
+        if not rows.size:
+            return np.asarray(rat.ReadAsArray(col, 0, 1))[:0]
+        cuts = np.flatnonzero(np.diff(rows) > RAT_READ_GAP) + 1
+        parts = []
+        for group in np.split(rows, cuts):
+            start = int(group[0])
+            block = np.asarray(rat.ReadAsArray(col, start, int(group[-1]) - start + 1))
+            parts.append(block[group - start])
+        return np.concatenate(parts)
+
+
+def _rat_type(values):
+    """RAT column type for an array: Integer when it fits 32 bits."""
+    if values.dtype.kind in "iub":
+        if values.size == 0 or (values.min() >= -(2**31) and values.max() < 2**31):
+            return "Integer"
+        return "Real"
+    if values.dtype.kind == "f":
+        return "Real"
+    return "String"
+
+
+def _write_rat_values(rat, i, col, start, values, path):
+    values = np.asarray(values)
+    if col.type == "String":  # WriteArray of strings crashes some GDAL builds
+        for k, v in enumerate(values):
+            rat.SetValueAsString(start + k, i, v.decode() if isinstance(v, bytes) else str(v))
+    elif col.type == "Integer":
+        if values.size and (values.min() < -(2**31) or values.max() >= 2**31):
+            raise RasterError(f"{path}: RAT column {col.name}: values outside the "
+                              "32-bit integer range")
+        rat.WriteArray(np.ascontiguousarray(values, np.int32), i, start)
+    else:
+        rat.WriteArray(np.ascontiguousarray(values, np.float64), i, start)
+
+
+def _write_rat_streamed(g, band, path, nrows, columns, chunks, in_memory):
+    """Create ``columns`` [(RatColumn, read)] on band's RAT with ``nrows``
+    rows. A column with ``read(start, stop)`` is copied in row chunks; the
+    others come from ``chunks``: (start, {name: values}) in row order,
+    covering all rows. HFA writes straight to the file; other formats keep
+    the table in memory until the band is closed."""
+    rat = None if in_memory else band.GetDefaultRAT()
+    if rat is None:
+        rat = g.RasterAttributeTable()
+        in_memory = True
+        rat.SetTableType(g.GRTT_THEMATIC)
+    for col, _ in columns:
+        rat.CreateColumn(col.name, getattr(g, "GFT_" + col.type), getattr(g, "GFU_" + col.usage))
+    rat.SetRowCount(nrows)
+    streamed = {}
+    for i, (col, read) in enumerate(columns):
+        if read is None:
+            streamed[col.name] = (i, col)
+            continue
+        for start in range(0, nrows, RAT_CHUNK_ROWS):
+            stop = min(nrows, start + RAT_CHUNK_ROWS)
+            _write_rat_values(rat, i, col, start, read(start, stop), path)
+    covered = 0
+    for start, chunk in chunks:
+        if start != covered:
+            raise RasterError(f"{path}: RAT chunk starts at row {start}, expected {covered}")
+        lengths = {len(v) for v in chunk.values()}
+        if len(lengths) != 1 or set(chunk) != set(streamed):
+            raise RasterError(f"{path}: RAT chunk at row {start} has columns of unequal "
+                              "length or a different set of columns")
+        length = lengths.pop()
+        if covered + length > nrows:
+            raise RasterError(f"{path}: new RAT columns have more than {nrows} rows "
+                              f"(the segment raster's RAT rows)")
+        for name, values in chunk.items():
+            i, col = streamed[name]
+            _write_rat_values(rat, i, col, start, values, path)
+        covered += length
+    if streamed and covered != nrows:
+        raise RasterError(f"{path}: new RAT columns have {covered} rows, expected {nrows} "
+                          "(the segment raster's RAT rows)")
+    if in_memory:
+        band.SetDefaultRAT(rat)
+
+
+def _output_format(out_path, fmt, src_driver):
+    if fmt is None:
+        ext = os.path.splitext(str(out_path))[1].lower()
+        by_ext = {".img": "HFA", ".tif": "GTiff", ".tiff": "GTiff"}
+        fmt = by_ext.get(ext, src_driver if src_driver in FORMATS else "HFA")
+    if fmt not in FORMATS:
+        raise RasterError(f"{out_path}: output format {fmt!r} not supported "
+                          f"(choose from {', '.join(FORMATS)})")
+    return fmt
+
+
+def _copy_segments(src_path, out_path, fmt, window, relabel, levels, make_rat):
+    """Copy a window of a segment raster into a new one (atomically).
+
+    relabel(strip) -> strip maps IDs (None = keep); levels: overview
+    factors, or 'like' for the source's; make_rat(histogram) -> (nrows,
+    columns, chunks) for :func:`_write_rat_streamed`, where histogram is
+    the pixel count of each output ID (int64, length max ID + 1).
+    """
+    if os.path.exists(out_path) and os.path.exists(src_path) \
+            and os.path.samefile(out_path, src_path):
+        raise RasterError(f"{out_path}: output would overwrite the input {src_path}")
+    with gdal_errors(src_path) as g:
+        src = _segment_dataset(g, src_path)
+        sband = src.GetRasterBand(1)
+        rows, cols = src.RasterYSize, src.RasterXSize
+        win = Window(0, 0, rows, cols) if window is None else Window(*map(int, window))
+        if (win.row < 0 or win.col < 0 or win.rows <= 0 or win.cols <= 0
+                or win.row + win.rows > rows or win.col + win.cols > cols):
+            raise RasterError(f"{src_path}: window {tuple(win)} outside the raster "
+                              f"({rows} rows x {cols} cols)")
+        fmt = _output_format(out_path, fmt, src.GetDriver().ShortName)
+        if levels == "like":
+            levels = sorted({max(1, round(cols / sband.GetOverview(i).XSize))
+                             for i in range(sband.GetOverviewCount())} - {1})
+        gt = window_geotransform(src.GetGeoTransform(), win)
+        dtype = _numpy_dtype(g, sband, src_path)
+        block_rows = max(1, sband.GetBlockSize()[1])
+        strip = max(1, COPY_STRIP_PIXELS // win.cols)
+        strip = max(block_rows, strip // block_rows * block_rows)
+        with atomic_path(out_path) as tmp, gdal_errors(out_path):
+            ds = g.GetDriverByName(fmt).Create(tmp, win.cols, win.rows, 1, sband.DataType,
+                                               options=FORMATS[fmt][1])
+            ds.SetGeoTransform(gt)
+            if src.GetProjection():
+                ds.SetProjection(src.GetProjection())
+            ds.SetMetadata(src.GetMetadata() or {})
+            band = ds.GetRasterBand(1)
+            band.SetMetadata(sband.GetMetadata() or {})
+            band.SetMetadataItem("LAYER_TYPE", "thematic")
+            band.SetNoDataValue(0)
+            hist = np.zeros(1, np.int64)
+            for r in range(0, win.rows, strip):
+                n = min(strip, win.rows - r)
+                data = sband.ReadAsArray(win.col, win.row + r, win.cols, n)
+                if relabel is not None:
+                    data = relabel(data)
+                counts = np.bincount(data.ravel())
+                if counts.size > hist.size:
+                    counts[: hist.size] += hist
+                    hist = counts
+                else:
+                    hist[: counts.size] += counts
+                band.WriteArray(np.ascontiguousarray(data, dtype), 0, r)
+            nrows, columns, chunks = make_rat(hist)
+            _write_rat_streamed(g, band, out_path, nrows, columns, chunks,
+                                in_memory=(fmt != "HFA"))
+            if levels:
+                ds.BuildOverviews("NEAREST", list(levels))
+            ds.FlushCache()
+            ds = band = None
+    return str(out_path)
+
+
+def add_rat_columns(path, columns, out_path, *, usages=None, fmt=None):
+    """Write a copy of a segment raster with extra RAT columns.
+
+    The copy keeps the pixels, georeferencing, metadata, existing RAT
+    columns and overview levels (rebuilt with nearest neighbour) of
+    ``path``; the input is never modified. The new file appears atomically.
+
+    Parameters
+    ----------
+    path : str
+        Segment raster (one unsigned-integer band).
+    columns : mapping of str to (nrows,) array, or iterable of (start, mapping)
+        New columns, row i = segment i, row 0 = null; ``nrows`` is the
+        input's RAT row count (max ID + 1 when it has none). An iterable of
+        ``(start, {name: chunk})`` in row order streams the columns (as
+        :func:`shepcore.stats.iter_column_chunks` yields them), so they
+        never need to be in memory at once (HFA output).
+    out_path : str
+        New raster; must differ from ``path``.
+    usages : dict of str to str, optional
+        GFU_ usage suffix per column ('Red', 'Green', 'Blue', 'Alpha',
+        'PixelCount', 'Generic', ...). Default: by name from
+        :data:`DEFAULT_USAGES`, else 'Generic'.
+    fmt : str, optional
+        'HFA' or 'GTiff'; default from the extension of ``out_path`` (.img,
+        .tif), else the input's format.
+
+    Returns
+    -------
+    out_path : str
+
+    Raises
+    ------
+    RasterError
+        A column already in the RAT, a column of the wrong length,
+        out_path equal to path, or a GDAL failure (one line naming the file).
+
+    Notes
+    -----
+    Integer columns are written as 32-bit GDAL Integer columns when their
+    values fit, else as Real; float as Real; str/bytes as String. A source
+    without a PixelCount column gets a ``Histogram`` column computed from
+    its pixels. HFA stores an 'Alpha' usage column under the name 'Opacity'.
+    """
+    if isinstance(columns, Mapping):
+        first = (0, {str(k): np.asarray(v) for k, v in columns.items()})
+        chunk_iter = iter(())
+    else:
+        chunk_iter = iter(columns)
+        try:
+            start, chunk = next(chunk_iter)
+        except StopIteration:
+            raise RasterError(f"{out_path}: no columns to add") from None
+        first = (start, {str(k): np.asarray(v) for k, v in chunk.items()})
+    usages = dict(usages or {})
+    src_rows, existing = rat_columns(path)
+    taken = {c.name for c in existing}
+    for name in first[1]:
+        if name in taken:
+            raise RasterError(f"{path}: RAT already has a column {name!r}")
+    if isinstance(columns, Mapping):
+        types = {name: _rat_type(v) for name, v in first[1].items()}
+    else:
+        types = {name: ("String" if v.dtype.kind in "SUO" else
+                        "Integer" if v.dtype.kind in "iub" else "Real")
+                 for name, v in first[1].items()}
+    new_cols = [RatColumn(name, types[name],
+                          usages.get(name, DEFAULT_USAGES.get(name, "Generic")))
+                for name in first[1]]
+
+    def make_rat(hist):
+        nrows = max(src_rows, hist.size)
+        cols = [(c, _rat_reader(path, i, src_rows)) for i, c in enumerate(existing)]
+        if not any(c.usage == "PixelCount" for c in existing):
+            counts = np.zeros(nrows, np.float64)
+            counts[: hist.size] = hist
+            counts[0] = 0
+            cols.insert(0, (RatColumn("Histogram", "Real", "PixelCount"),
+                            lambda a, b: counts[a:b]))
+        cols += [(c, None) for c in new_cols]
+        return nrows, cols, itertools.chain([first], chunk_iter)
+
+    return _copy_segments(path, out_path, fmt, None, None, "like", make_rat)
+
+
+def _rat_reader(path, col, nrows):
+    """read(start, stop) of RAT column ``col`` of ``path``; rows past the
+    table's ``nrows`` read as 0 / empty."""
+
+    def read(start, stop):
+        with gdal_errors(path) as g:
+            rat = _open(g, path).GetRasterBand(1).GetDefaultRAT()
+            have = max(0, min(stop, nrows) - start)
+            values = np.asarray(rat.ReadAsArray(col, start, have)) if have else None
+            if have == stop - start:
+                return values
+            pad = np.zeros(stop - start - have, values.dtype if values is not None else
+                           np.float64)
+            return pad if values is None else np.concatenate([values, pad])
+
+    return read

@@ -158,11 +158,12 @@ def segment_memory_mb(plan: ScenePlan):
 
 
 def segment_threads(plan: ScenePlan):
-    """Threads of a tile job: 1 below 8 Mpixel per tile, 2 up to 32, else 4.
-    Clumping and elimination are serial, so small tiles gain more from
-    running several jobs at once than from threads."""
+    """Threads of a tile job: 1 up to 64 Mpixel per tile (the default 4096
+    tiles, edge tiles included), 2 up to 256 Mpixel, else 4. Clumping and
+    elimination are serial, so tiles gain more from running as several jobs
+    at once than from threads inside one job."""
     px = largest_tile_pixels(plan)
-    return 1 if px < 2**23 else 2 if px < 2**25 else 4
+    return 1 if px <= 2**26 else 2 if px <= 2**28 else 4
 
 
 def segment_runtime_min(plan: ScenePlan):
