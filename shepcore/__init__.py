@@ -15,6 +15,13 @@ _PUBLIC = {
     "segment": "shepcore.segmentation",
     "SpectralModel": "shepcore.model",
     "fit_model": "shepcore.model",
+    "segment_statistics": "shepcore.stats",
+    "partial_statistics": "shepcore.stats",
+    "combine_partials": "shepcore.stats",
+    "write_segment_statistics": "shepcore.stats",
+    "random_colours": "shepcore.colour",
+    "stretch_colours": "shepcore.colour",
+    "subset_segments": "shepcore.subset",
 }
 
 __all__ = sorted(_PUBLIC)

@@ -207,6 +207,11 @@ def atomic_path(path):
     tmp = os.path.join(tmp_dir, name)
     try:
         yield tmp
+        if name.lower().endswith(".img"):
+            # HFA keeps everything in the file; GDAL's PAM sidecar would only
+            # repeat LAYER_TYPE and COMPRESSION, and then outlive the file.
+            with contextlib.suppress(OSError):
+                os.remove(tmp + ".aux.xml")
         written = sorted(os.listdir(tmp_dir))
         for sidecar in (".aux.xml",):
             stale = os.path.join(folder, name + sidecar)
@@ -503,7 +508,8 @@ def rat_columns(path):
     columns : list of RatColumn
     """
     with gdal_errors(path) as g:
-        rat = _open(g, path).GetRasterBand(1).GetDefaultRAT()
+        ds = _open(g, path)
+        rat = ds.GetRasterBand(1).GetDefaultRAT()
         if rat is None:
             return 0, []
         types, usages = _type_names(g), _usage_names(g)
@@ -524,7 +530,8 @@ def read_rat(path, columns=None):
     """Whole RAT columns of band 1 as a dict name -> (nrows,) array (string
     columns as bytes). ``columns``: names to read; None = all."""
     with gdal_errors(path) as g:
-        rat = _open(g, path).GetRasterBand(1).GetDefaultRAT()
+        ds = _open(g, path)
+        rat = ds.GetRasterBand(1).GetDefaultRAT()
         if rat is None:
             if columns:
                 raise RasterError(f"{path}: no raster attribute table")
@@ -551,7 +558,8 @@ def read_rat_rows(path, column, rows):
     """
     rows = np.asarray(rows, np.int64)
     with gdal_errors(path) as g:
-        rat = _open(g, path).GetRasterBand(1).GetDefaultRAT()
+        ds = _open(g, path)
+        rat = ds.GetRasterBand(1).GetDefaultRAT()
         if rat is None:
             raise RasterError(f"{path}: no raster attribute table")
         col = _column_index(rat, column, path)
@@ -569,7 +577,7 @@ def read_rat_rows(path, column, rows):
         return np.concatenate(parts)
 
 
-def _rat_type(values):
+def rat_column_type(values):
     """RAT column type for an array: Integer when it fits 32 bits."""
     if values.dtype.kind in "iub":
         if values.size == 0 or (values.min() >= -(2**31) and values.max() < 2**31):
@@ -650,13 +658,35 @@ def _output_format(out_path, fmt, src_driver):
     return fmt
 
 
-def _copy_segments(src_path, out_path, fmt, window, relabel, levels, make_rat):
-    """Copy a window of a segment raster into a new one (atomically).
+def copy_segment_raster(src_path, out_path, fmt, window, relabel, levels, make_rat,
+                        histogram=True):
+    """Copy a window of a segment raster into a new one, strip by strip,
+    atomically, keeping georeferencing (of the window) and metadata.
 
-    relabel(strip) -> strip maps IDs (None = keep); levels: overview
-    factors, or 'like' for the source's; make_rat(histogram) -> (nrows,
-    columns, chunks) for :func:`_write_rat_streamed`, where histogram is
-    the pixel count of each output ID (int64, length max ID + 1).
+    Parameters
+    ----------
+    src_path, out_path : str
+    fmt : str or None
+        'HFA' or 'GTiff'; None = by the extension of out_path.
+    window : Window or tuple or None
+        None = the whole raster.
+    relabel : callable or None
+        ``relabel(strip) -> strip`` maps the IDs of each (rows, cols) strip.
+    levels : list of int or 'like'
+        Overview factors (nearest neighbour), or 'like' for the source's.
+    make_rat : callable
+        ``make_rat(nids, hist) -> (nrows, columns, chunks)``, called after
+        the pixels are written with nids = max output ID + 1 and ``hist``
+        the pixel count of each output ID (int64, (nids,); None unless
+        ``histogram``). ``columns``: [(RatColumn, read)] where
+        ``read(start, stop)`` returns rows of the column, or None for a
+        column given by ``chunks``: (start, {name: values}) in row order.
+    histogram : bool
+        Count pixels per ID (memory 8 bytes per ID).
+
+    Returns
+    -------
+    out_path : str
     """
     if os.path.exists(out_path) and os.path.exists(src_path) \
             and os.path.samefile(out_path, src_path):
@@ -687,23 +717,27 @@ def _copy_segments(src_path, out_path, fmt, window, relabel, levels, make_rat):
                 ds.SetProjection(src.GetProjection())
             ds.SetMetadata(src.GetMetadata() or {})
             band = ds.GetRasterBand(1)
-            band.SetMetadata(sband.GetMetadata() or {})
+            band.SetMetadata({k: val for k, val in (sband.GetMetadata() or {}).items()
+                              if not k.startswith("STATISTICS_")})  # stale after relabelling
             band.SetMetadataItem("LAYER_TYPE", "thematic")
             band.SetNoDataValue(0)
-            hist = np.zeros(1, np.int64)
+            hist = np.zeros(1, np.int64) if histogram else None
+            nids = 1
             for r in range(0, win.rows, strip):
                 n = min(strip, win.rows - r)
                 data = sband.ReadAsArray(win.col, win.row + r, win.cols, n)
                 if relabel is not None:
                     data = relabel(data)
-                counts = np.bincount(data.ravel())
-                if counts.size > hist.size:
-                    counts[: hist.size] += hist
-                    hist = counts
-                else:
-                    hist[: counts.size] += counts
+                nids = max(nids, int(data.max(initial=0)) + 1)
+                if histogram:
+                    counts = np.bincount(data.ravel())
+                    if counts.size > hist.size:
+                        counts[: hist.size] += hist
+                        hist = counts
+                    else:
+                        hist[: counts.size] += counts
                 band.WriteArray(np.ascontiguousarray(data, dtype), 0, r)
-            nrows, columns, chunks = make_rat(hist)
+            nrows, columns, chunks = make_rat(nids, hist)
             _write_rat_streamed(g, band, out_path, nrows, columns, chunks,
                                 in_memory=(fmt != "HFA"))
             if levels:
@@ -774,7 +808,7 @@ def add_rat_columns(path, columns, out_path, *, usages=None, fmt=None):
         if name in taken:
             raise RasterError(f"{path}: RAT already has a column {name!r}")
     if isinstance(columns, Mapping):
-        types = {name: _rat_type(v) for name, v in first[1].items()}
+        types = {name: rat_column_type(v) for name, v in first[1].items()}
     else:
         types = {name: ("String" if v.dtype.kind in "SUO" else
                         "Integer" if v.dtype.kind in "iub" else "Real")
@@ -783,10 +817,12 @@ def add_rat_columns(path, columns, out_path, *, usages=None, fmt=None):
                           usages.get(name, DEFAULT_USAGES.get(name, "Generic")))
                 for name in first[1]]
 
-    def make_rat(hist):
-        nrows = max(src_rows, hist.size)
+    has_counts = any(c.usage == "PixelCount" for c in existing)
+
+    def make_rat(nids, hist):
+        nrows = max(src_rows, nids)
         cols = [(c, _rat_reader(path, i, src_rows)) for i, c in enumerate(existing)]
-        if not any(c.usage == "PixelCount" for c in existing):
+        if not has_counts:
             counts = np.zeros(nrows, np.float64)
             counts[: hist.size] = hist
             counts[0] = 0
@@ -795,7 +831,8 @@ def add_rat_columns(path, columns, out_path, *, usages=None, fmt=None):
         cols += [(c, None) for c in new_cols]
         return nrows, cols, itertools.chain([first], chunk_iter)
 
-    return _copy_segments(path, out_path, fmt, None, None, "like", make_rat)
+    return copy_segment_raster(path, out_path, fmt, None, None, "like", make_rat,
+                               histogram=not has_counts)
 
 
 def _rat_reader(path, col, nrows):
@@ -804,7 +841,8 @@ def _rat_reader(path, col, nrows):
 
     def read(start, stop):
         with gdal_errors(path) as g:
-            rat = _open(g, path).GetRasterBand(1).GetDefaultRAT()
+            ds = _open(g, path)
+            rat = ds.GetRasterBand(1).GetDefaultRAT()
             have = max(0, min(stop, nrows) - start)
             values = np.asarray(rat.ReadAsArray(col, start, have)) if have else None
             if have == stop - start:
@@ -814,3 +852,24 @@ def _rat_reader(path, col, nrows):
             return pad if values is None else np.concatenate([values, pad])
 
     return read
+
+
+def band_details(path, segments=False):
+    """Per-band facts without reading pixels.
+
+    Returns
+    -------
+    bands : list of (numpy dtype, nodata or None), one per band
+    block : (rows, cols) block shape of band 1
+
+    With ``segments=True`` the raster must be a segment raster (one
+    unsigned-integer band), else RasterError.
+    """
+    with gdal_errors(path) as g:
+        ds = _segment_dataset(g, path) if segments else _open(g, path)
+        out = []
+        for b in range(1, ds.RasterCount + 1):
+            band = ds.GetRasterBand(b)
+            out.append((_numpy_dtype(g, band, path), band.GetNoDataValue()))
+        bx, by = ds.GetRasterBand(1).GetBlockSize()
+        return out, (by, bx)

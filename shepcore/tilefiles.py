@@ -8,7 +8,6 @@ Heavy modules (numba kernels, GDAL) are imported inside the functions that
 need them, so that each job imports only what it uses.
 """
 
-import json
 import os
 
 import numpy as np
@@ -103,9 +102,10 @@ def stitch_to_file(seam_files, core_files, out):
     return n
 
 
-def assemble_scene(label_files, lut_file, mosaic, tiles, fmt, out):
-    """Write the scene's segment raster: each tile core relabelled with the
-    final IDs, georeferenced like ``mosaic``. Returns N."""
+def assemble_scene(label_files, lut_file, mosaic, tiles, out, fmt="HFA"):
+    """Write the scene's stitched segment raster: each tile core relabelled
+    with the final IDs, georeferenced like ``mosaic``, with the Histogram
+    RAT column. Returns N."""
     from .io import SegmentRasterWriter, raster_info
     from .stitch import relabel_core
 
@@ -120,20 +120,3 @@ def assemble_scene(label_files, lut_file, mosaic, tiles, fmt, out):
             writer.write(relabel_core(labels, tile, lut, offsets[tile.index]),
                          tile.core_row, tile.core_col)
     return int(table["num_segments"])
-
-
-def write_summary(segments, lut_file, model_path, settings, tiles, out):
-    """Write summary.json: segment count, tiles, settings, model path."""
-    n = int(np.load(lut_file)["num_segments"])
-    doc = {
-        "segments_file": os.path.abspath(segments),
-        "num_segments": n,
-        "num_tiles": len(tiles),
-        "tiles": [t["name"] if isinstance(t, dict) else t.name for t in tiles],
-        "settings": settings,
-        "model": os.path.abspath(model_path),
-    }
-    tmp = f"{out}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        json.dump(doc, f, indent=1, default=str)
-    os.replace(tmp, out)

@@ -62,7 +62,8 @@ def demo_run(tmp_path_factory):
     """The real Landsat stack of the demo config, tile 512 / overlap 128."""
     work = make_workdir(tmp_path_factory.mktemp("demo"), {
         "scenes": {"demo": {"inputs": DEMO, "stack_bands": True, "nodata": 0}},
-        "tiling": {"tile_size": 512, "overlap": 128}})
+        "tiling": {"tile_size": 512, "overlap": 128},
+        "outputs": {"vector": True}})
     run_snakemake(work, cores=2)
     return work
 
@@ -141,7 +142,8 @@ def test_sigkill_during_tiles_then_rerun(tmp_path, demo_run):
     and does not recompute finished tiles."""
     work = make_workdir(tmp_path, {
         "scenes": {"demo": {"inputs": DEMO, "stack_bands": True, "nodata": 0}},
-        "tiling": {"tile_size": 512, "overlap": 128}})
+        "tiling": {"tile_size": 512, "overlap": 128},
+        "outputs": {"vector": True}})
     proc = subprocess.Popen(snakemake_cmd(work, cores=1), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     done = []

@@ -25,15 +25,27 @@ wildcard_constraints:
     row=r"r\d{3}",
     tile=r"r\d{3}c\d{3}",
     ext=r"\.(img|tif)",
+    table_ext=r"parquet|csv",
 
 
 def final_outputs():
-    """Segment raster and summary of every scene."""
-    return [
-        p
-        for name in SCENES
-        for p in (segments_path(name), f"{RESULTS}/{name}/summary.json")
-    ]
+    """Every scene's segment raster, summary, report tables and the optional
+    table, polygons and quicklooks."""
+    out = []
+    for name, plan in SCENES.items():
+        outputs = plan.settings["outputs"]
+        base = f"{RESULTS}/{name}"
+        out += [segments_path(name), f"{base}/summary.json"]
+        if outputs["table"] != "none":
+            out.append(f"{base}/segments.{outputs['table']}")
+        if outputs["vector"]:
+            out.append(f"{base}/segments.gpkg")
+        if outputs["quicklook"]:
+            out += [
+                f"{base}/quicklook/scene_boundaries.png",
+                f"{base}/quicklook/segments_coloured.png",
+            ]
+    return out
 
 
 def segments_path(scene):
@@ -164,3 +176,34 @@ def assemble_mem_mb(wildcards):
 def output_format(wildcards):
     """GDAL driver of the scene's segment raster."""
     return SCENES[wildcards.scene].settings["output"]["format"]
+
+
+def scene_bands(wildcards):
+    """Number of bands of the scene's mosaic."""
+    return SCENES[wildcards.scene].mosaic.bands
+
+
+def row_core_window(wildcards):
+    """(row, col, rows, cols) of the cores of a tile row, full width."""
+    plan = SCENES[wildcards.scene]
+    tiles = plan.tiles_in_row(wildcards.row)
+    return (tiles[0].core_row, 0, tiles[0].core_rows, plan.mosaic.cols)
+
+
+def all_stats_parts(wildcards):
+    """Partial-statistics folders of every tile row of the scene."""
+    rows = SCENES[wildcards.scene].tile_rows
+    return [f"{RESULTS}/{wildcards.scene}/work/stats/{r}" for r in rows]
+
+
+def stats_mem_mb(wildcards):
+    """Memory of a statistics job: its budget plus interpreter and GDAL."""
+    return 1200
+
+
+def quicklook_bands(wildcards):
+    """Bands shown in the scene quicklook: the colour-table bands."""
+    from shepcore.attributes import colour_bands
+
+    plan = SCENES[wildcards.scene]
+    return colour_bands(plan.settings, plan.mosaic.bands)

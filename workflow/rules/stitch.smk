@@ -45,43 +45,18 @@ rule assemble:
         lut=rules.stitch.output[0],
         mosaic=rules.mosaic.output[0],
     output:
-        f"{SCENE_DIR}/segments{{ext}}",
+        intermediate(f"{SCENE_DIR}/work/stitched.img"),
     log:
-        f"{SCENE_DIR}/logs/assemble{{ext}}.log",
+        f"{SCENE_DIR}/logs/assemble.log",
     benchmark:
-        f"{SCENE_DIR}/benchmarks/assemble{{ext}}.tsv"
-    conda:
-        "../envs/shepcore.yaml"
+        f"{SCENE_DIR}/benchmarks/assemble.tsv"
+    params:
+        tiles=all_tile_dicts,
     threads: 1
     resources:
         mem_mb=assemble_mem_mb,
         runtime=60,
-    params:
-        tiles=all_tile_dicts,
-        fmt=output_format,
-    script:
-        "../scripts/assemble.py"
-
-
-rule summary:
-    input:
-        segments=segments_file,
-        lut=rules.stitch.output[0],
-        model=rules.fit_model.output[0],
-    output:
-        f"{SCENE_DIR}/summary.json",
-    log:
-        f"{SCENE_DIR}/logs/summary.log",
-    benchmark:
-        f"{SCENE_DIR}/benchmarks/summary.tsv"
     conda:
         "../envs/shepcore.yaml"
-    threads: 1
-    resources:
-        mem_mb=300,
-        runtime=5,
-    params:
-        settings=scene_settings,
-        tiles=all_tile_dicts,
     script:
-        "../scripts/summary.py"
+        "../scripts/assemble.py"

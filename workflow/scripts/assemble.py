@@ -1,4 +1,4 @@
-"""Snakemake job: relabel every tile core and write the scene raster."""
+"""Snakemake job: relabel every tile core and write the stitched raster."""
 
 import sys
 
@@ -6,11 +6,12 @@ from shepcore.jobs import job_errors
 from shepcore.tilefiles import assemble_scene
 
 
-def main(label_files, lut, mosaic, tiles, fmt, out):
-    """Write the seamless segment raster ``out`` in format ``fmt``."""
-    n = assemble_scene(label_files, lut, mosaic, tiles, fmt, out)
+def main(label_files, lut, mosaic, tiles, out):
+    """Write the seamless segment raster ``out`` (HFA)."""
+    n = assemble_scene(label_files, lut, mosaic, tiles, out)
     print(f"wrote {out}: {n} segments", file=sys.stderr)
+
 
 with job_errors(snakemake.log[0], "assemble"):  # noqa: F821
     main(snakemake.input.labels, snakemake.input.lut, snakemake.input.mosaic,  # noqa: F821
-         snakemake.params.tiles, snakemake.params.fmt, snakemake.output[0])  # noqa: F821
+         snakemake.params.tiles, snakemake.output[0])  # noqa: F821

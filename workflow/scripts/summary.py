@@ -1,13 +1,16 @@
-"""Snakemake job: write the scene's summary.json."""
+"""Snakemake job: summary.json and the report tables of a scene."""
 
+from shepcore.attributes import write_summary
 from shepcore.jobs import job_errors
-from shepcore.tilefiles import write_summary
 
 
-def main(segments, lut, model, settings, tiles, out):
-    """Summarise the run: segments, tiles, parameters, model path."""
-    write_summary(segments, lut, model, settings, tiles, out)
+def main(segments, model, settings, tiles, summary, params, sizes):
+    """Summarise the run: segments, tiles, parameters, model path, sizes."""
+    write_summary(segments, model, settings, tiles, summary, params, sizes)
+
 
 with job_errors(snakemake.log[0], "summary"):  # noqa: F821
-    main(snakemake.input.segments, snakemake.input.lut, snakemake.input.model,  # noqa: F821
-         snakemake.params.settings, snakemake.params.tiles, snakemake.output[0])  # noqa: F821
+    main(snakemake.input.segments, snakemake.input.model,  # noqa: F821
+         snakemake.params.settings, snakemake.params.tiles,  # noqa: F821
+         snakemake.output.summary, snakemake.output.params,  # noqa: F821
+         snakemake.output.sizes)  # noqa: F821

@@ -1,0 +1,152 @@
+rule stats_part:
+    input:
+        stitched=rules.assemble.output[0],
+        mosaic=rules.mosaic.output[0],
+    output:
+        intermediate(directory(f"{SCENE_DIR}/work/stats/{{row}}")),
+    log:
+        f"{SCENE_DIR}/logs/stats_part/{{row}}.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/stats_part/{{row}}.tsv"
+    params:
+        window=row_core_window,
+        settings=scene_settings,
+        nbands=scene_bands,
+    threads: 1
+    resources:
+        mem_mb=stats_mem_mb,
+        runtime=60,
+    conda:
+        "../envs/shepcore.yaml"
+    script:
+        "../scripts/stats_part.py"
+
+
+rule attributes:
+    input:
+        stitched=rules.assemble.output[0],
+        parts=all_stats_parts,
+    output:
+        f"{SCENE_DIR}/segments{{ext}}",
+    log:
+        f"{SCENE_DIR}/logs/attributes{{ext}}.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/attributes{{ext}}.tsv"
+    params:
+        settings=scene_settings,
+        nbands=scene_bands,
+        fmt=output_format,
+    threads: 1
+    resources:
+        mem_mb=stats_mem_mb,
+        runtime=60,
+    conda:
+        "../envs/shepcore.yaml"
+    script:
+        "../scripts/attributes.py"
+
+
+rule table:
+    input:
+        segments_file,
+    output:
+        f"{SCENE_DIR}/segments.{{table_ext}}",
+    log:
+        f"{SCENE_DIR}/logs/table.{{table_ext}}.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/table.{{table_ext}}.tsv"
+    threads: 1
+    resources:
+        mem_mb=stats_mem_mb,
+        runtime=30,
+    conda:
+        "../envs/shepcore.yaml"
+    script:
+        "../scripts/table.py"
+
+
+rule vector:
+    input:
+        segments_file,
+    output:
+        f"{SCENE_DIR}/segments.gpkg",
+    log:
+        f"{SCENE_DIR}/logs/vector.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/vector.tsv"
+    threads: 1
+    resources:
+        mem_mb=stats_mem_mb,
+        runtime=120,
+    conda:
+        "../envs/shepcore.yaml"
+    script:
+        "../scripts/vector.py"
+
+
+rule quicklook:
+    input:
+        segments=segments_file,
+        mosaic=rules.mosaic.output[0],
+    output:
+        scene=report(
+            f"{SCENE_DIR}/quicklook/scene_boundaries.png",
+            caption="../report/quicklook_scene.rst",
+            category="Quicklooks",
+            subcategory="{scene}",
+        ),
+        segments=report(
+            f"{SCENE_DIR}/quicklook/segments_coloured.png",
+            caption="../report/quicklook_segments.rst",
+            category="Quicklooks",
+            subcategory="{scene}",
+        ),
+    log:
+        f"{SCENE_DIR}/logs/quicklook.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/quicklook.tsv"
+    params:
+        rgb_bands=quicklook_bands,
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    conda:
+        "../envs/shepcore.yaml"
+    script:
+        "../scripts/quicklook.py"
+
+
+rule summary:
+    input:
+        segments=segments_file,
+        model=rules.fit_model.output[0],
+    output:
+        summary=f"{SCENE_DIR}/summary.json",
+        params=report(
+            f"{SCENE_DIR}/report/parameters.tsv",
+            caption="../report/parameters.rst",
+            category="Run",
+            subcategory="{scene}",
+        ),
+        sizes=report(
+            f"{SCENE_DIR}/report/segment_sizes.tsv",
+            caption="../report/segment_sizes.rst",
+            category="Run",
+            subcategory="{scene}",
+        ),
+    log:
+        f"{SCENE_DIR}/logs/summary.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/summary.tsv"
+    params:
+        settings=scene_settings,
+        tiles=all_tile_dicts,
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    conda:
+        "../envs/shepcore.yaml"
+    script:
+        "../scripts/summary.py"
