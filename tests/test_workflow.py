@@ -150,10 +150,14 @@ def test_sigkill_during_tiles_then_rerun(tmp_path, demo_run):
     deadline = time.time() + 240
     while time.time() < deadline and proc.poll() is None:
         done = benchmark_files(work / "results", "demo", "segment_tile")
-        if len(done) >= 3:
+        if len(done) >= 2:
             break
         time.sleep(0.05)
-    assert proc.poll() is None and 3 <= len(done) < 9, "did not catch the tile stage"
+    # A benchmark file appears a moment before Snakemake records the job as
+    # complete; give the tiles seen so far that moment, then kill.
+    time.sleep(0.5)
+    now = benchmark_files(work / "results", "demo", "segment_tile")
+    assert proc.poll() is None and 2 <= len(done) and len(now) < 9, "missed the tile stage"
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     finished = {p: os.stat(p).st_mtime_ns for p in done}
