@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 #: Working-memory budget of one statistics job, MB (see shepcore.stats).
-STATS_MEMORY_MB = 512
+STATS_MEMORY_MB = 256
 
 
 def statistic_names(settings):
