@@ -40,6 +40,9 @@ def polygonize(segments_path, out_path, layer="segments"):
                 geoms[sid] = prev
             else:
                 geoms[sid] = geom
+        # A fixed timestamp in gpkg_contents keeps reruns byte-identical.
+        old_date = g.GetConfigOption("OGR_CURRENT_DATE")
+        g.SetConfigOption("OGR_CURRENT_DATE", old_date or "2000-01-01T00:00:00.000Z")
         with atomic_path(out_path) as tmp:
             out = ogr.GetDriverByName("GPKG").CreateDataSource(tmp)
             lyr = out.CreateLayer(layer, srs=srs, geom_type=ogr.wkbMultiPolygon)
@@ -62,6 +65,7 @@ def polygonize(segments_path, out_path, layer="segments"):
                 lyr.CreateFeature(feat)
             lyr.CommitTransaction()
             out = None
+        g.SetConfigOption("OGR_CURRENT_DATE", old_date)
         return len(geoms)
 
 
