@@ -101,6 +101,7 @@ def plan_scenes(config, schema):
     Raises ConfigError or io.RasterError with one line.
     """
     check_config(config, schema)
+    check_writable(config.get("results", "results"))
     plans = {}
     for name, entry in config["scenes"].items():
         settings = scene_settings(config, schema, name)
@@ -116,6 +117,29 @@ def plan_scenes(config, schema):
         tiles = tile_grid(mosaic.rows, mosaic.cols, tiling["tile_size"], tiling["overlap"])
         plans[name] = ScenePlan(name=name, settings=settings, mosaic=mosaic, tiles=tiles)
     return plans
+
+
+def check_writable(folder):
+    """Raise ConfigError unless files can be created in ``folder`` (or, if it
+    does not exist yet, in its nearest existing parent). Tries for real:
+    permission bits say nothing for root, read-only mounts or immutable
+    folders."""
+    import os
+    import tempfile
+
+    probe = os.path.abspath(folder)
+    while not os.path.isdir(probe):
+        parent = os.path.dirname(probe)
+        if parent == probe or (os.path.exists(probe) and not os.path.isdir(probe)):
+            raise ConfigError(f"config key results: {folder} is not a folder")
+        probe = parent
+    try:
+        fd, path = tempfile.mkstemp(dir=probe, prefix=".shepcore-write-test")
+        os.close(fd)
+        os.remove(path)
+    except OSError as err:
+        raise ConfigError(f"config key results: cannot write to {probe} "
+                          f"({err.strerror})") from None
 
 
 def _check_band_lists(scene, settings, nbands):

@@ -9,6 +9,7 @@ need them, so that each job imports only what it uses.
 """
 
 import os
+import sys
 
 import numpy as np
 
@@ -26,13 +27,26 @@ def _tile(d):
     return d if isinstance(d, Tile) else Tile(**d)
 
 
+def load_tile_image(image_path, tile, mosaic=None):
+    """The tile image (bands, rows, cols) from its .npy; if that file is gone
+    (deleted from its row folder, which Snakemake cannot see), cut the same
+    window from ``mosaic`` again."""
+    if os.path.exists(image_path) or mosaic is None:
+        return np.load(image_path)
+    from .io import read_raster
+
+    t = _tile(tile)
+    print(f"{image_path} missing: reading the tile from {mosaic}", file=sys.stderr)
+    return read_raster(mosaic, window=(t.row, t.col, t.rows, t.cols))[0]
+
+
 def segment_tile_file(image_path, model_path, tile, labels_out, core_out, *, threads=1,
-                      min_segment_size=50, connectivity=4):
+                      min_segment_size=50, connectivity=4, mosaic=None):
     """Segment the tile image (bands, rows, cols) .npy with a saved model.
 
     Writes labels (rows, cols) uint32 to ``labels_out`` and the core flags
     of :func:`stitch.core_labels_present` to ``core_out``. Returns the
-    SegmentationResult.
+    SegmentationResult. ``mosaic``: see :func:`load_tile_image`.
     """
     import numba
 
@@ -41,7 +55,7 @@ def segment_tile_file(image_path, model_path, tile, labels_out, core_out, *, thr
     from .stitch import core_labels_present
 
     numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
-    image = np.load(image_path)
+    image = load_tile_image(image_path, tile, mosaic)
     model = SpectralModel.load(model_path)
     if not _has_valid_pixel(image, model.nodata):
         # An all-null tile (e.g. a collar corner) is legitimate in a mosaic.

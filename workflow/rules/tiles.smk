@@ -25,6 +25,7 @@ rule segment_tile:
     input:
         tiles=tile_row_dir,
         model=rules.fit_model.output[0],
+        mosaic=rules.mosaic.output[0],
     output:
         labels=intermediate(f"{SCENE_DIR}/labels/{{tile}}.npy"),
         core=intermediate(f"{SCENE_DIR}/labels/{{tile}}.core.npy"),
