@@ -4,19 +4,7 @@ indices, stored in the output label array itself)."""
 from numba import njit
 
 from .._config import JIT
-
-
-@njit(**JIT)
-def _root(parent, i):
-    """Root of ``i``, compressing the path behind it."""
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:
-        nxt = parent[i]
-        parent[i] = root
-        i = nxt
-    return root
+from .unionfind import root as _root
 
 
 @njit(**JIT)

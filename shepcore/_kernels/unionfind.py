@@ -7,15 +7,17 @@ from .._config import JIT
 
 
 @njit(**JIT)
-def _root(parent, i):
-    root = i
-    while parent[root] != root:
-        root = parent[root]
-    while parent[i] != root:
+def root(parent, i):
+    """Root of node ``i`` in the forest ``parent`` (roots point to
+    themselves), compressing the path behind it."""
+    top = i
+    while parent[top] != top:
+        top = parent[top]
+    while parent[i] != top:
         nxt = parent[i]
-        parent[i] = root
+        parent[i] = top
         i = nxt
-    return root
+    return top
 
 
 @njit(**JIT)
@@ -28,8 +30,8 @@ def join_and_number(num_nodes, pairs, keep):
     """
     parent = np.arange(num_nodes)
     for i in range(pairs.shape[0]):
-        ra = _root(parent, pairs[i, 0])
-        rb = _root(parent, pairs[i, 1])
+        ra = root(parent, pairs[i, 0])
+        rb = root(parent, pairs[i, 1])
         if ra < rb:
             parent[rb] = ra
         elif rb < ra:
@@ -39,7 +41,7 @@ def join_and_number(num_nodes, pairs, keep):
     count = 0
     for n in range(num_nodes):
         if keep[n]:
-            r = _root(parent, n)
+            r = root(parent, n)
             if group_id[r] == 0:
                 count += 1
                 group_id[r] = count
