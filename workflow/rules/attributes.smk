@@ -8,16 +8,16 @@ rule stats_part:
         f"{SCENE_DIR}/logs/stats_part/{{row}}.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/stats_part/{{row}}.tsv"
-    params:
-        window=row_core_window,
-        settings=scene_settings,
-        nbands=scene_bands,
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=stats_mem_mb,
         runtime=60,
-    conda:
-        "../envs/shepcore.yaml"
+    params:
+        window=row_core_window,
+        settings=scene_settings,
+        nbands=scene_bands,
     script:
         "../scripts/stats_part.py"
 
@@ -32,16 +32,16 @@ rule attributes:
         f"{SCENE_DIR}/logs/attributes{{ext}}.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/attributes{{ext}}.tsv"
-    params:
-        settings=scene_settings,
-        nbands=scene_bands,
-        fmt=output_format,
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=stats_mem_mb,
         runtime=60,
-    conda:
-        "../envs/shepcore.yaml"
+    params:
+        settings=scene_settings,
+        nbands=scene_bands,
+        fmt=output_format,
     script:
         "../scripts/attributes.py"
 
@@ -55,12 +55,12 @@ rule table:
         f"{SCENE_DIR}/logs/table.{{table_ext}}.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/table.{{table_ext}}.tsv"
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=stats_mem_mb,
         runtime=30,
-    conda:
-        "../envs/shepcore.yaml"
     script:
         "../scripts/table.py"
 
@@ -74,12 +74,12 @@ rule vector:
         f"{SCENE_DIR}/logs/vector.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/vector.tsv"
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=stats_mem_mb,
         runtime=120,
-    conda:
-        "../envs/shepcore.yaml"
     script:
         "../scripts/vector.py"
 
@@ -105,14 +105,14 @@ rule quicklook:
         f"{SCENE_DIR}/logs/quicklook.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/quicklook.tsv"
-    params:
-        rgb_bands=quicklook_bands,
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=1000,
         runtime=30,
-    conda:
-        "../envs/shepcore.yaml"
+    params:
+        rgb_bands=quicklook_bands,
     script:
         "../scripts/quicklook.py"
 
@@ -139,14 +139,14 @@ rule summary:
         f"{SCENE_DIR}/logs/summary.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/summary.tsv"
-    params:
-        settings=scene_settings,
-        tiles=all_tile_dicts,
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=500,
         runtime=10,
-    conda:
-        "../envs/shepcore.yaml"
+    params:
+        settings=scene_settings,
+        tiles=all_tile_dicts,
     script:
         "../scripts/summary.py"

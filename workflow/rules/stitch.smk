@@ -50,13 +50,13 @@ rule assemble:
         f"{SCENE_DIR}/logs/assemble.log",
     benchmark:
         f"{SCENE_DIR}/benchmarks/assemble.tsv"
-    params:
-        tiles=all_tile_dicts,
+    conda:
+        "../envs/shepcore.yaml"
     threads: 1
     resources:
         mem_mb=assemble_mem_mb,
         runtime=60,
-    conda:
-        "../envs/shepcore.yaml"
+    params:
+        tiles=all_tile_dicts,
     script:
         "../scripts/assemble.py"
