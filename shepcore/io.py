@@ -353,14 +353,16 @@ def write_rat(g, band, columns, path):
         rat.CreateColumn(name, ftype, getattr(g, f"GFU_{usage}"))
     rat.SetRowCount(nrows)
     for i, (_, values, _) in enumerate(columns):
-        if values.dtype.kind in "iub":
-            values = values.astype(np.int32)
-        elif values.dtype.kind == "f":
-            values = values.astype(np.float64)
         if len(values) < nrows:
             raise RasterError(f"{path}: RAT column {columns[i][0]} has {len(values)} "
                               f"rows, expected {nrows}")
-        rat.WriteArray(values, i)
+        if values.dtype.kind in "iub":
+            rat.WriteArray(values.astype(np.int32), i)
+        elif values.dtype.kind == "f":
+            rat.WriteArray(values.astype(np.float64), i)
+        else:  # WriteArray of strings crashes GDAL 3.6's bindings: row by row
+            for row, value in enumerate(values):
+                rat.SetValueAsString(row, i, str(value))
     band.SetDefaultRAT(rat)
 
 

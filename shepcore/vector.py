@@ -1,9 +1,7 @@
 """Polygons of a segment raster: one (multi)polygon per segment, with the
 segment's RAT columns as attributes, written to a GeoPackage."""
 
-import numpy as np
-
-from .io import atomic_path, gdal_errors
+from .io import atomic_path, gdal_errors, read_rat
 
 
 def polygonize(segments_path, out_path, layer="segments"):
@@ -20,7 +18,7 @@ def polygonize(segments_path, out_path, layer="segments"):
 
         ds = g.Open(str(segments_path))
         band = ds.GetRasterBand(1)
-        columns = _rat_columns(band)
+        columns = read_rat(segments_path)
         mem = ogr.GetDriverByName("Memory").CreateDataSource("pieces")
         srs = ds.GetSpatialRef()
         pieces = mem.CreateLayer("pieces", srs=srs, geom_type=ogr.wkbPolygon)
@@ -60,7 +58,8 @@ def polygonize(segments_path, out_path, layer="segments"):
                 feat.SetField("segment_id", int(sid))
                 for name, values in columns.items():
                     v = values[sid]
-                    feat.SetField(name, v.item() if hasattr(v, "item") else v)
+                    v = v.item() if hasattr(v, "item") else v
+                    feat.SetField(name, v.decode() if isinstance(v, bytes) else v)
                 feat.SetGeometry(ogr.ForceToMultiPolygon(geoms[sid]))
                 lyr.CreateFeature(feat)
             lyr.CommitTransaction()
@@ -68,13 +67,3 @@ def polygonize(segments_path, out_path, layer="segments"):
         g.SetConfigOption("OGR_CURRENT_DATE", old_date)
         return len(geoms)
 
-
-def _rat_columns(band):
-    """{name: (rows,) array} of the band's RAT (empty if none)."""
-    rat = band.GetDefaultRAT()
-    if rat is None:
-        return {}
-    out = {}
-    for i in range(rat.GetColumnCount()):
-        out[rat.GetNameOfCol(i)] = np.asarray(rat.ReadAsArray(i))
-    return out
