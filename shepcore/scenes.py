@@ -8,6 +8,7 @@ any driver. Reads raster headers only.
 import copy
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import yaml
 
@@ -37,15 +38,18 @@ class ScenePlan:
 
     def tile(self, name):
         """The Tile called ``name``."""
-        return self.tiles[self._index()[name]]
+        return self._by_name[name]
 
     def tiles_in_row(self, row):
         """Tiles of tile row ``row`` ('r002')."""
         i = int(row[1:])
         return [t for t in self.tiles if t.grid_row == i]
 
-    def _index(self):
-        return {t.name: t.index for t in self.tiles}
+    @cached_property
+    def _by_name(self):
+        # Built once: Snakemake asks for one tile per job while it parses,
+        # and a dict per call made that quadratic in the number of tiles.
+        return {t.name: t for t in self.tiles}
 
 
 def load_schema(path):
