@@ -8,6 +8,8 @@ import os
 
 import numpy as np
 
+from ._files import write_text_atomic
+
 #: Working-memory budget of one statistics job, MB (see shepcore.stats).
 STATS_MEMORY_MB = 256
 
@@ -165,10 +167,10 @@ def write_summary(segments, model_path, settings, tiles, summary_out, params_out
         "settings": settings,
         "model": os.path.abspath(model_path),
     }
-    _atomic_text(summary_out, json.dumps(doc, indent=1, default=str))
+    write_text_atomic(summary_out, json.dumps(doc, indent=1, default=str))
     rows = ["section\tkey\tvalue"] + [f"{sec}\t{k}\t{v}" for sec, d in settings.items()
                                       for k, v in d.items()]
-    _atomic_text(params_out, "\n".join(rows) + "\n")
+    write_text_atomic(params_out, "\n".join(rows) + "\n")
     edges = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 100000, 10**6,
              10**7, 10**9]
     counts, _ = np.histogram(hist, bins=edges)
@@ -177,11 +179,5 @@ def write_summary(segments, model_path, settings, tiles, summary_out, params_out
     for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True):
         px = hist[(hist >= lo) & (hist < hi)].sum()
         lines.append(f"{lo}\t{hi}\t{c}\t{px / total:.6f}")
-    _atomic_text(sizes_out, "\n".join(lines) + "\n")
+    write_text_atomic(sizes_out, "\n".join(lines) + "\n")
 
-
-def _atomic_text(path, text):
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)

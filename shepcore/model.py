@@ -2,13 +2,13 @@
 tile (Shepherd et al. 2019, section 2.1)."""
 
 import json
-import os
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import _validate as v
+from ._files import write_text_atomic
 from ._kernels.nearest import centre_index, half_gap2, lloyd_step
 
 MODEL_FORMAT = "shepcore-spectral-model/1"
@@ -70,10 +70,7 @@ class SpectralModel:
             "max_spectral_diff": _float_to_json(self.max_spectral_diff),
             "info": self.info,
         }
-        tmp = f"{path}.tmp{os.getpid()}"
-        with open(tmp, "w") as f:
-            json.dump(doc, f, indent=1)
-        os.replace(tmp, path)
+        write_text_atomic(path, json.dumps(doc, indent=1))
 
     @classmethod
     def load(cls, path):

@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
+from ._files import write_text_atomic
 from .io import RasterError, check_bands, raster_info
 
 
@@ -177,10 +178,7 @@ def write_vrt(plan, path):
             ]
         lines.append("  </VRTRasterBand>")
     lines.append("</VRTDataset>")
-    tmp = f"{path}.tmp{os.getpid()}"
-    with open(tmp, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    os.replace(tmp, path)
+    write_text_atomic(path, "\n".join(lines) + "\n")
 
 
 def _fmt(x):
