@@ -46,9 +46,11 @@ def demo_workdir(root):
 def run(workdir, cores):
     shutil.rmtree(os.path.join(workdir, "results"), ignore_errors=True)
     snakemake = os.path.join(os.path.dirname(sys.executable), "snakemake")
-    subprocess.run([snakemake, "--snakefile", os.path.join(REPO, "workflow", "Snakefile"),
-                    "--directory", workdir, "--cores", str(cores), "--quiet"], check=True,
-                   stdout=subprocess.DEVNULL)
+    proc = subprocess.run([snakemake, "--snakefile",
+                           os.path.join(REPO, "workflow", "Snakefile"), "--directory", workdir,
+                           "--cores", str(cores), "--quiet"], capture_output=True, text=True)
+    if proc.returncode:
+        sys.exit(f"snakemake failed in {workdir}:\n{proc.stderr[-3000:]}")
 
 
 def digests(workdir):
