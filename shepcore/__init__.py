@@ -1,11 +1,15 @@
 """shepcore: Shepherd et al. (2019) segmentation of large rasters.
 
-The in-memory core works on numpy arrays of shape (bands, rows, cols);
-:mod:`shepcore.io` reads and writes rasters with GDAL, :mod:`shepcore.tiling`
-and :mod:`shepcore.stitch` cut a mosaic into tiles and join them again.
+Layers (docs/architecture.md): the in-memory core (this package's own
+modules and ``_kernels/``) works on numpy arrays of shape (bands, rows,
+cols); :mod:`shepcore.raster` reads and writes rasters with GDAL;
+:mod:`shepcore.tiles` cuts a mosaic into tiles and joins them again;
+:mod:`shepcore.stats` computes per-segment statistics;
+:mod:`shepcore.products` makes colour tables, pictures, polygons, subsets
+and tables; :mod:`shepcore.pipeline` holds the workflow's job steps.
 
 Names are imported lazily (PEP 562), so a process that only needs, say,
-:mod:`shepcore.io` does not pay for importing numba or scikit-learn.
+:mod:`shepcore.raster` does not pay for importing numba or scikit-learn.
 """
 
 import importlib
@@ -15,13 +19,13 @@ _PUBLIC = {
     "segment": "shepcore.segmentation",
     "SpectralModel": "shepcore.model",
     "fit_model": "shepcore.model",
-    "segment_statistics": "shepcore.stats",
-    "partial_statistics": "shepcore.stats",
-    "combine_partials": "shepcore.stats",
-    "write_segment_statistics": "shepcore.stats",
-    "random_colours": "shepcore.colour",
-    "stretch_colours": "shepcore.colour",
-    "subset_segments": "shepcore.subset",
+    "segment_statistics": "shepcore.stats.api",
+    "write_segment_statistics": "shepcore.stats.api",
+    "partial_statistics": "shepcore.stats.partial",
+    "combine_partials": "shepcore.stats.combine",
+    "random_colours": "shepcore.products.colour",
+    "stretch_colours": "shepcore.products.colour",
+    "subset_segments": "shepcore.products.subset",
 }
 
 __all__ = sorted(_PUBLIC)

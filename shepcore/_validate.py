@@ -36,23 +36,6 @@ def as_band_stack(image, name="image"):
     return np.ascontiguousarray(arr)
 
 
-def check_model(model, bands):
-    """A SpectralModel usable on an image with ``bands`` bands."""
-    from .model import MAX_CLUSTERS, SpectralModel
-
-    if not isinstance(model, SpectralModel):
-        raise TypeError(f"model must be a SpectralModel, got {type(model).__name__}")
-    centres = np.asarray(model.centres)
-    if centres.ndim != 2 or not 1 <= centres.shape[0] <= MAX_CLUSTERS:
-        raise ValueError(f"model: centres must be (K, B) with 1 <= K <= {MAX_CLUSTERS}, "
-                         f"got shape {centres.shape}")
-    if not np.isfinite(centres).all():
-        raise ValueError("model: centres contain NaN or infinite values")
-    if centres.shape[1] != bands:
-        raise ValueError(f"model has {centres.shape[1]} bands but image has {bands}")
-    return model
-
-
 def check_int(name, value, minimum, maximum=None):
     """Integer ``value`` within [minimum, maximum]."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):

@@ -303,3 +303,18 @@ def _spectral_limit(centres, setting, percentile):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return float(np.percentile(pairs, percentile))
+
+
+def check_model(model, bands):
+    """A SpectralModel usable on an image with ``bands`` bands."""
+    if not isinstance(model, SpectralModel):
+        raise TypeError(f"model must be a SpectralModel, got {type(model).__name__}")
+    centres = np.asarray(model.centres)
+    if centres.ndim != 2 or not 1 <= centres.shape[0] <= MAX_CLUSTERS:
+        raise ValueError(f"model: centres must be (K, B) with 1 <= K <= {MAX_CLUSTERS}, "
+                         f"got shape {centres.shape}")
+    if not np.isfinite(centres).all():
+        raise ValueError("model: centres contain NaN or infinite values")
+    if centres.shape[1] != bands:
+        raise ValueError(f"model has {centres.shape[1]} bands but image has {bands}")
+    return model

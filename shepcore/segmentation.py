@@ -10,7 +10,7 @@ from ._kernels.clump import clump
 from ._kernels.eliminate import eliminate_single_pixels, eliminate_small_segments
 from ._kernels.nearest import assign_image, centre_index, half_gap2
 from ._kernels.relabel import count_pixels, relabel_sequential, spectral_sums
-from .model import NoValidPixelsError, SpectralModel, fit_model
+from .model import NoValidPixelsError, SpectralModel, check_model, fit_model
 
 #: Bound on repeated passes for one segment size (algorithm.md, stage 4).
 MAX_PASSES_PER_SIZE = 1000
@@ -150,7 +150,7 @@ def segment(
         )
         limit = model.max_spectral_diff
     else:
-        v.check_model(model, img.shape[0])
+        check_model(model, img.shape[0])
         if nodata is None:
             nodata = model.nodata
         limit = _limit_with_model(model, max_spectral_diff, spectral_diff_percentile)

@@ -16,7 +16,7 @@ rule stats_part:
         runtime=60,
     params:
         window=row_core_window,
-        settings=scene_settings,
+        settings=scene_config,
         nbands=scene_bands,
     script:
         "../scripts/stats_part.py"
@@ -39,7 +39,7 @@ rule attributes:
         mem_mb=stats_mem_mb,
         runtime=60,
     params:
-        settings=scene_settings,
+        settings=scene_config,
         nbands=scene_bands,
         fmt=output_format,
     script:
@@ -146,7 +146,7 @@ rule summary:
         mem_mb=500,
         runtime=10,
     params:
-        settings=scene_settings,
-        tiles=all_tile_dicts,
+        settings=scene_config,
+        tiles=all_tiles,
     script:
         "../scripts/summary.py"

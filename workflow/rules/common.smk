@@ -1,20 +1,24 @@
 import sys
 
-from snakemake.utils import validate
-
-from shepcore.io import RasterError, output_path
-from shepcore.scenes import ConfigError, load_schema, plan_scenes
-from shepcore import scenes as scene_rules
+from shepcore.pipeline import resources
+from shepcore.pipeline.config import (
+    ConfigError,
+    keep_intermediate,
+    load_schema,
+    load_scenes,
+    scene_inputs,
+)
+from shepcore.raster.env import RasterError
+from shepcore.raster.write import output_path
 
 SCHEMA_PATH = f"{workflow.basedir}/schemas/config.schema.yaml"
 
-# One-line errors for bad config or inputs, before any job runs.
+# The config is validated once (against the schema, then every scene's
+# inputs), with one-line errors naming the key or file, before any job runs.
 try:
-    SCHEMA = load_schema(SCHEMA_PATH)
-    SCENES = plan_scenes(config, SCHEMA)
+    SCENES = load_scenes(config, load_schema(SCHEMA_PATH))
 except (ConfigError, RasterError) as err:
     sys.exit(f"shepcore: error: {err}")
-validate(config, schema=SCHEMA_PATH, set_default=False)
 
 RESULTS = config.get("results", "results")
 SCENE_DIR = f"{RESULTS}/{{scene}}"
@@ -32,8 +36,8 @@ def final_outputs():
     """Every scene's segment raster, summary, report tables and the optional
     table, polygons and quicklooks."""
     out = []
-    for name, plan in SCENES.items():
-        outputs = plan.settings["outputs"]
+    for name, scene in SCENES.items():
+        outputs = scene.settings["outputs"]
         base = f"{RESULTS}/{name}"
         out += [segments_path(name), f"{base}/summary.json"]
         if outputs["table"] != "none":
@@ -59,31 +63,25 @@ def segments_file(wildcards):
     return segments_path(wildcards.scene)
 
 
-def scene_settings(wildcards):
-    """Effective settings (segmentation, tiling, output) of the scene."""
+def scene_config(wildcards):
+    """Effective settings {section: {key: value}} of the wildcards' scene."""
     return SCENES[wildcards.scene].settings
 
 
 def intermediate(path):
     """temp() unless tiling.keep_intermediate is set (global config)."""
-    keep = (config.get("tiling") or {}).get("keep_intermediate", False)
-    return path if keep else temp(path)
+    return path if keep_intermediate(config) else temp(path)
 
 
 def mosaic_params(wildcards):
-    """The scene's mosaic plan as plain values."""
-    entry = config["scenes"][wildcards.scene]
-    return {
-        "inputs": entry["inputs"],
-        "stack_bands": entry.get("stack_bands", False),
-        "bands": entry.get("bands"),
-        "nodata": entry.get("nodata"),
-    }
+    """How the config describes the scene's mosaic (inputs, stacking,
+    bands, nodata)."""
+    return scene_inputs(config, wildcards.scene)
 
 
 def mosaic_inputs(wildcards):
     """Input rasters of the scene."""
-    return config["scenes"][wildcards.scene]["inputs"]
+    return scene_inputs(config, wildcards.scene)["inputs"]
 
 
 def model_params(wildcards):
@@ -106,14 +104,14 @@ def segment_params(wildcards):
     return {k: seg[k] for k in ("min_segment_size", "connectivity")}
 
 
-def tile_dict(wildcards):
-    """The tile window of the wildcards' tile as a dict."""
-    return SCENES[wildcards.scene].tile(wildcards.tile).__dict__
+def tile_window(wildcards):
+    """The Tile (window and core) of the wildcards' tile."""
+    return SCENES[wildcards.scene].tile(wildcards.tile)
 
 
 def row_tiles(wildcards):
-    """Tile windows of the wildcards' tile row as dicts."""
-    return [t.__dict__ for t in SCENES[wildcards.scene].tiles_in_row(wildcards.row)]
+    """The Tiles of the wildcards' tile row."""
+    return SCENES[wildcards.scene].tiles_in_row(wildcards.row)
 
 
 def tile_row_dir(wildcards):
@@ -123,9 +121,9 @@ def tile_row_dir(wildcards):
 
 def seam_labels(wildcards):
     """Label files of the tile row and of the row below it."""
-    plan = SCENES[wildcards.scene]
+    scene = SCENES[wildcards.scene]
     i = int(wildcards.row[1:])
-    names = [t.name for t in plan.tiles if t.grid_row in (i, i + 1)]
+    names = [t.name for t in scene.tiles if t.grid_row in (i, i + 1)]
     return [f"{RESULTS}/{wildcards.scene}/labels/{n}.npy" for n in names]
 
 
@@ -147,30 +145,29 @@ def all_labels(wildcards):
     return [f"{RESULTS}/{wildcards.scene}/labels/{t.name}.npy" for t in tiles]
 
 
-def all_tile_dicts(wildcards):
-    """Every tile window of the scene as dicts."""
-    return [t.__dict__ for t in SCENES[wildcards.scene].tiles]
+def all_tiles(wildcards):
+    """Every Tile of the scene, in tile index order."""
+    return SCENES[wildcards.scene].tiles
 
 
 def segment_mem_mb(wildcards):
-    """Memory of a tile job (see shepcore.scenes.segment_memory_mb)."""
-    return scene_rules.segment_memory_mb(SCENES[wildcards.scene])
+    """Memory of a tile job (see shepcore.pipeline.resources)."""
+    return resources.segment_memory_mb(SCENES[wildcards.scene])
 
 
 def segment_runtime(wildcards):
     """Runtime limit of a tile job in minutes."""
-    return scene_rules.segment_runtime_min(SCENES[wildcards.scene])
+    return resources.segment_runtime_min(SCENES[wildcards.scene])
 
 
 def segment_threads(wildcards):
     """Threads of a tile job."""
-    return scene_rules.segment_threads(SCENES[wildcards.scene])
+    return resources.segment_threads(SCENES[wildcards.scene])
 
 
 def assemble_mem_mb(wildcards):
     """Memory of the assemble job: two tiles' labels, LUT and histogram."""
-    plan = SCENES[wildcards.scene]
-    return 500 + scene_rules.largest_tile_pixels(plan) * 16 // 2**20
+    return resources.assemble_memory_mb(SCENES[wildcards.scene])
 
 
 def output_format(wildcards):
@@ -185,9 +182,9 @@ def scene_bands(wildcards):
 
 def row_core_window(wildcards):
     """(row, col, rows, cols) of the cores of a tile row, full width."""
-    plan = SCENES[wildcards.scene]
-    tiles = plan.tiles_in_row(wildcards.row)
-    return (tiles[0].core_row, 0, tiles[0].core_rows, plan.mosaic.cols)
+    scene = SCENES[wildcards.scene]
+    tiles = scene.tiles_in_row(wildcards.row)
+    return (tiles[0].core_row, 0, tiles[0].core_rows, scene.mosaic.cols)
 
 
 def all_stats_parts(wildcards):
@@ -198,12 +195,12 @@ def all_stats_parts(wildcards):
 
 def stats_mem_mb(wildcards):
     """Memory of a statistics job: its budget plus interpreter and GDAL."""
-    return 1200
+    return resources.STATS_JOB_MB
 
 
 def quicklook_bands(wildcards):
     """Bands shown in the scene quicklook: the colour-table bands."""
-    from shepcore.attributes import colour_bands
+    from shepcore.pipeline.attributes import colour_bands
 
-    plan = SCENES[wildcards.scene]
-    return colour_bands(plan.settings, plan.mosaic.bands)
+    scene = SCENES[wildcards.scene]
+    return colour_bands(scene.settings, scene.mosaic.bands)

@@ -14,7 +14,7 @@ rule seams_row:
         mem_mb=1000,
         runtime=30,
     params:
-        tiles=all_tile_dicts,
+        tiles=all_tiles,
     script:
         "../scripts/seams_row.py"
 
@@ -57,6 +57,6 @@ rule assemble:
         mem_mb=assemble_mem_mb,
         runtime=60,
     params:
-        tiles=all_tile_dicts,
+        tiles=all_tiles,
     script:
         "../scripts/assemble.py"

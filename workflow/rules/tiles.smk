@@ -41,6 +41,6 @@ rule segment_tile:
         runtime=segment_runtime,
     params:
         seg=segment_params,
-        tile=tile_dict,
+        tile=tile_window,
     script:
         "../scripts/segment_tile.py"

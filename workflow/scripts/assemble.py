@@ -2,8 +2,8 @@
 
 import sys
 
-from shepcore.jobs import job_errors
-from shepcore.tilefiles import assemble_scene
+from shepcore.pipeline.errors import job_errors
+from shepcore.pipeline.stitch import assemble_scene
 
 
 def main(label_files, lut, mosaic, tiles, out):
@@ -12,6 +12,6 @@ def main(label_files, lut, mosaic, tiles, out):
     print(f"wrote {out}: {n} segments", file=sys.stderr)
 
 
-with job_errors(snakemake.log[0], "assemble"):  # noqa: F821
-    main(snakemake.input.labels, snakemake.input.lut, snakemake.input.mosaic,  # noqa: F821
-         snakemake.params.tiles, snakemake.output[0])  # noqa: F821
+with job_errors(snakemake.log[0], "assemble"):
+    main(snakemake.input.labels, snakemake.input.lut, snakemake.input.mosaic,
+         snakemake.params.tiles, snakemake.output[0])

@@ -2,8 +2,8 @@
 
 import sys
 
-from shepcore.attributes import attribute_raster
-from shepcore.jobs import job_errors
+from shepcore.pipeline.attributes import attribute_raster
+from shepcore.pipeline.errors import job_errors
 
 
 def main(stitched, part_dirs, settings, nbands, fmt, out):
@@ -12,7 +12,6 @@ def main(stitched, part_dirs, settings, nbands, fmt, out):
     print(f"wrote {out}: {n} segments", file=sys.stderr)
 
 
-with job_errors(snakemake.log[0], "attributes"):  # noqa: F821
-    main(snakemake.input.stitched, snakemake.input.parts,  # noqa: F821
-         snakemake.params.settings, snakemake.params.nbands,  # noqa: F821
-         snakemake.params.fmt, snakemake.output[0])  # noqa: F821
+with job_errors(snakemake.log[0], "attributes"):
+    main(snakemake.input.stitched, snakemake.input.parts, snakemake.params.settings,
+         snakemake.params.nbands, snakemake.params.fmt, snakemake.output[0])

@@ -2,8 +2,8 @@
 
 import sys
 
-from shepcore.jobs import job_errors
-from shepcore.tilefiles import row_seams_to_file
+from shepcore.pipeline.errors import job_errors
+from shepcore.pipeline.stitch import row_seams_to_file
 
 
 def main(label_files, tiles, row, out):
@@ -11,6 +11,6 @@ def main(label_files, tiles, row, out):
     n = row_seams_to_file(label_files, tiles, row, out)
     print(f"{row}: {n} joins", file=sys.stderr)
 
-with job_errors(snakemake.log[0], "seams_row"):  # noqa: F821
-    main(snakemake.input, snakemake.params.tiles, snakemake.wildcards.row,  # noqa: F821
-         snakemake.output[0])  # noqa: F821
+
+with job_errors(snakemake.log[0], "seams_row"):
+    main(snakemake.input, snakemake.params.tiles, snakemake.wildcards.row, snakemake.output[0])

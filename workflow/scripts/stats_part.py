@@ -2,8 +2,8 @@
 
 import sys
 
-from shepcore.attributes import partial_stats_to_dir
-from shepcore.jobs import job_errors
+from shepcore.pipeline.attributes import partial_stats_to_dir
+from shepcore.pipeline.errors import job_errors
 
 
 def main(stitched, mosaic, window, settings, nbands, out_dir):
@@ -12,7 +12,6 @@ def main(stitched, mosaic, window, settings, nbands, out_dir):
     print(f"{n} partial(s) for window {window}", file=sys.stderr)
 
 
-with job_errors(snakemake.log[0], f"stats_part {snakemake.wildcards.row}"):  # noqa: F821
-    main(snakemake.input.stitched, snakemake.input.mosaic,  # noqa: F821
-         snakemake.params.window, snakemake.params.settings,  # noqa: F821
-         snakemake.params.nbands, snakemake.output[0])  # noqa: F821
+with job_errors(snakemake.log[0], f"stats_part {snakemake.wildcards.row}"):
+    main(snakemake.input.stitched, snakemake.input.mosaic, snakemake.params.window,
+         snakemake.params.settings, snakemake.params.nbands, snakemake.output[0])

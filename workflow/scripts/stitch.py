@@ -2,8 +2,8 @@
 
 import sys
 
-from shepcore.jobs import job_errors
-from shepcore.tilefiles import stitch_to_file
+from shepcore.pipeline.errors import job_errors
+from shepcore.pipeline.stitch import stitch_to_file
 
 
 def main(seam_files, core_files, out):
@@ -11,5 +11,6 @@ def main(seam_files, core_files, out):
     n = stitch_to_file(seam_files, core_files, out)
     print(f"{n} segments", file=sys.stderr)
 
-with job_errors(snakemake.log[0], "stitch"):  # noqa: F821
-    main(snakemake.input.seams, snakemake.input.cores, snakemake.output[0])  # noqa: F821
+
+with job_errors(snakemake.log[0], "stitch"):
+    main(snakemake.input.seams, snakemake.input.cores, snakemake.output[0])

@@ -2,8 +2,8 @@
 
 import sys
 
-from shepcore.attributes import write_table
-from shepcore.jobs import job_errors
+from shepcore.pipeline.errors import job_errors
+from shepcore.products.table import write_table
 
 
 def main(segments, out, kind):
@@ -12,6 +12,5 @@ def main(segments, out, kind):
     print(f"{n} rows -> {out}", file=sys.stderr)
 
 
-with job_errors(snakemake.log[0], "table"):  # noqa: F821
-    main(snakemake.input[0], snakemake.output[0],  # noqa: F821
-         snakemake.wildcards.table_ext)  # noqa: F821
+with job_errors(snakemake.log[0], "table"):
+    main(snakemake.input[0], snakemake.output[0], snakemake.wildcards.table_ext)

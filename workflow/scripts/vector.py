@@ -2,8 +2,8 @@
 
 import sys
 
-from shepcore.jobs import job_errors
-from shepcore.vector import polygonize
+from shepcore.pipeline.errors import job_errors
+from shepcore.products.vector import polygonize
 
 
 def main(segments, out):
@@ -12,5 +12,5 @@ def main(segments, out):
     print(f"{n} features -> {out}", file=sys.stderr)
 
 
-with job_errors(snakemake.log[0], "vector"):  # noqa: F821
-    main(snakemake.input[0], snakemake.output[0])  # noqa: F821
+with job_errors(snakemake.log[0], "vector"):
+    main(snakemake.input[0], snakemake.output[0])

@@ -4,7 +4,7 @@ order-statistics stream (percentiles, mode, moments in value order)."""
 
 import numpy as np
 
-from ._kernels import segstats as k
+from .._kernels import segstats as k
 
 
 def _ordered_bits(values):

@@ -13,15 +13,14 @@ import zipfile
 
 import numpy as np
 
-from .io import atomic_path
+from .._files import save_npz
 
 
-def save_npz(path, meta, arrays):
+def save_partial(path, meta, arrays):
     """Write ``meta`` (JSON-able dict) and ``arrays`` to ``path`` atomically."""
     payload = {"meta": np.frombuffer(json.dumps(meta).encode(), np.uint8)}
     payload.update(arrays)
-    with atomic_path(path) as tmp, open(tmp, "wb") as fh:
-        np.savez(fh, **payload)
+    save_npz(path, **payload)
     return str(path)
 
 
@@ -78,11 +77,6 @@ class PartialReader:
         if "meta" not in self.names():
             raise ValueError(f"{self.path}: not a statistics partial (no meta member)")
         return json.loads(self.read("meta").tobytes().decode())
-
-    def length(self, name):
-        if self._index is None:
-            return len(self._arrays[name])
-        return self._index[name][2][0]
 
     def read(self, name, start=0, stop=None):
         """Rows start..stop-1 of member ``name`` (a copy for files)."""

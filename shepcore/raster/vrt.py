@@ -1,6 +1,7 @@
-"""Plan and build the mosaic of a scene: several rasters side by side, or
-band files stacked, as one GDAL VRT. Planning reads headers only, so the
-workflow can check inputs and compute the tile grid while it parses."""
+"""The mosaic of a scene: several rasters side by side, or band files
+stacked, laid out on one grid and written as a GDAL VRT. The layout reads
+headers only, so the workflow can check inputs and compute the tile grid
+while it parses."""
 
 import math
 import os
@@ -9,12 +10,14 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from ._files import write_text_atomic
-from .io import RasterError, check_bands, raster_info
+from .._files import write_text_atomic
+from .env import RasterError
+from .grid import same_crs
+from .read import check_bands, raster_info
 
 
 @dataclass(frozen=True)
-class MosaicPlan:
+class MosaicLayout:
     """Where each input band goes in the mosaic.
 
     ``sources`` is a list per output band of (path, source band, row offset,
@@ -35,8 +38,8 @@ class MosaicPlan:
         return len(self.sources)
 
 
-def plan_mosaic(inputs, stack_bands=False, bands=None, nodata=None, scene="scene"):
-    """Check ``inputs`` and plan their mosaic.
+def mosaic_layout(inputs, stack_bands=False, bands=None, nodata=None, scene="scene"):
+    """Check ``inputs`` and lay out their mosaic.
 
     Parameters
     ----------
@@ -59,7 +62,7 @@ def plan_mosaic(inputs, stack_bands=False, bands=None, nodata=None, scene="scene
     infos = [raster_info(p) for p in inputs]
     first = infos[0]
     for info in infos[1:]:
-        _check_same(first, info, "CRS", _same_crs(first.projection, info.projection))
+        _check_same(first, info, "CRS", same_crs(first.projection, info.projection))
         _check_same(first, info, "pixel size",
                     np.allclose(first.geotransform[1:3] + first.geotransform[4:6],
                                 info.geotransform[1:3] + info.geotransform[4:6]))
@@ -94,24 +97,13 @@ def plan_mosaic(inputs, stack_bands=False, bands=None, nodata=None, scene="scene
     sources = [sources[b - 1] for b in keep]
     if stack_bands:
         sources = [[s] for s in sources]
-    return MosaicPlan(rows=rows, cols=cols, dtype=first.dtype, nodata=nodata,
+    return MosaicLayout(rows=rows, cols=cols, dtype=first.dtype, nodata=nodata,
                       geotransform=gt, projection=first.projection, sources=sources)
 
 
 def _check_same(first, info, what, same):
     if not same:
         raise RasterError(f"{info.path}: {what} differs from {first.path}")
-
-
-def _same_crs(wkt_a, wkt_b):
-    if wkt_a == wkt_b:
-        return True
-    from osgeo import osr
-
-    a, b = osr.SpatialReference(), osr.SpatialReference()
-    a.ImportFromWkt(wkt_a or "")
-    b.ImportFromWkt(wkt_b or "")
-    return bool(a.IsSame(b))
 
 
 def _check_nodata_fits(nodata, dtype, scene):
@@ -153,19 +145,19 @@ _GDAL_TYPES = {
 }
 
 
-def write_vrt(plan, path):
-    """Write the mosaic ``plan`` as a VRT at ``path`` (atomically).
+def write_vrt(layout, path):
+    """Write the mosaic ``layout`` as a VRT at ``path`` (atomically).
     Source paths are absolute so the VRT can move."""
-    dtype = _GDAL_TYPES[np.dtype(plan.dtype).name]
-    lines = [f'<VRTDataset rasterXSize="{plan.cols}" rasterYSize="{plan.rows}">']
-    if plan.projection:
-        lines.append(f"  <SRS>{escape(plan.projection)}</SRS>")
-    lines.append("  <GeoTransform>" + ", ".join(repr(float(v)) for v in plan.geotransform)
+    dtype = _GDAL_TYPES[np.dtype(layout.dtype).name]
+    lines = [f'<VRTDataset rasterXSize="{layout.cols}" rasterYSize="{layout.rows}">']
+    if layout.projection:
+        lines.append(f"  <SRS>{escape(layout.projection)}</SRS>")
+    lines.append("  <GeoTransform>" + ", ".join(repr(float(v)) for v in layout.geotransform)
                  + "</GeoTransform>")
-    for band, sources in enumerate(plan.sources, start=1):
+    for band, sources in enumerate(layout.sources, start=1):
         lines.append(f'  <VRTRasterBand dataType="{dtype}" band="{band}">')
-        if plan.nodata is not None:
-            lines.append(f"    <NoDataValue>{_fmt(plan.nodata)}</NoDataValue>")
+        if layout.nodata is not None:
+            lines.append(f"    <NoDataValue>{_fmt(layout.nodata)}</NoDataValue>")
         for src, src_band, r, c, nr, nc in sources:
             lines += [
                 "    <SimpleSource>",

@@ -1,24 +1,29 @@
-"""Polygons of a segment raster: one (multi)polygon per segment, with the
-segment's RAT columns as attributes, written to a GeoPackage."""
+"""Polygons of a segment raster through GDAL's Polygonize, written with
+OGR to a GeoPackage."""
 
-from .io import atomic_path, gdal_errors, read_rat
+from .._files import atomic_path
+from .env import gdal_env
+from .read import open_segments
+
+#: gpkg_contents timestamp written when the user sets no OGR_CURRENT_DATE,
+#: so that reruns give byte-identical files.
+FIXED_DATE = "2000-01-01T00:00:00.000Z"
 
 
-def polygonize(segments_path, out_path, layer="segments"):
-    """Write one feature per segment of ``segments_path`` to GeoPackage
-    ``out_path`` (atomically).
+def polygonize_to_gpkg(segments_path, out_path, columns, layer="segments"):
+    """One (multi)polygon feature per segment of ``segments_path``.
 
-    Pixels are traced 4-connected, so every piece is a valid polygon; a
-    segment made of several pieces (8-connected segments touching only at
-    corners) becomes one MultiPolygon. Attributes: ``segment_id`` and every
-    RAT column of the raster. Returns the number of features.
+    Pixels are traced 4-connected, so every piece is a valid polygon; the
+    pieces of one segment become one MultiPolygon. Attributes:
+    ``segment_id`` and ``columns`` ({name: (N + 1,) array}, row i = segment
+    i). Written atomically to GeoPackage ``out_path``. Returns the number
+    of features.
     """
-    with gdal_errors(segments_path) as g:
+    with gdal_env(segments_path, options={"OGR_CURRENT_DATE": FIXED_DATE}) as g:
         from osgeo import ogr
 
-        ds = g.Open(str(segments_path))
+        ds = open_segments(g, segments_path)
         band = ds.GetRasterBand(1)
-        columns = read_rat(segments_path)
         mem = ogr.GetDriverByName("Memory").CreateDataSource("pieces")
         srs = ds.GetSpatialRef()
         pieces = mem.CreateLayer("pieces", srs=srs, geom_type=ogr.wkbPolygon)
@@ -38,18 +43,13 @@ def polygonize(segments_path, out_path, layer="segments"):
                 geoms[sid] = prev
             else:
                 geoms[sid] = geom
-        # A fixed timestamp in gpkg_contents keeps reruns byte-identical.
-        old_date = g.GetConfigOption("OGR_CURRENT_DATE")
-        g.SetConfigOption("OGR_CURRENT_DATE", old_date or "2000-01-01T00:00:00.000Z")
         with atomic_path(out_path) as tmp:
             out = ogr.GetDriverByName("GPKG").CreateDataSource(tmp)
             lyr = out.CreateLayer(layer, srs=srs, geom_type=ogr.wkbMultiPolygon)
             lyr.CreateField(ogr.FieldDefn("segment_id", ogr.OFTInteger64))
-            kinds = {}
             for name, values in columns.items():
                 kind = (ogr.OFTInteger64 if values.dtype.kind in "iu"
                         else ogr.OFTReal if values.dtype.kind == "f" else ogr.OFTString)
-                kinds[name] = kind
                 lyr.CreateField(ogr.FieldDefn(name, kind))
             defn = lyr.GetLayerDefn()
             lyr.StartTransaction()
@@ -64,6 +64,4 @@ def polygonize(segments_path, out_path, layer="segments"):
                 lyr.CreateFeature(feat)
             lyr.CommitTransaction()
             out = None
-        g.SetConfigOption("OGR_CURRENT_DATE", old_date)
         return len(geoms)
-

@@ -3,16 +3,15 @@ parameter) becomes one line on the job's stderr and in its log, and a
 non-zero exit, instead of a traceback."""
 
 import contextlib
-import os
 import sys
 import traceback
 
+from ..raster.env import RasterError, limit_job_cache
+
 # A job's memory must not grow with the raster: GDAL's block cache defaults
 # to 5 % of RAM (1.2 GB here). Set before GDAL is first used; a user's
-# GDAL_CACHEMAX wins. In MB.
-os.environ.setdefault("GDAL_CACHEMAX", "128")
-
-from .io import RasterError  # noqa: E402
+# GDAL_CACHEMAX wins.
+limit_job_cache()
 
 #: Exceptions that describe a problem with the user's data or settings.
 USER_ERRORS = (ValueError, TypeError, RasterError, FileNotFoundError, PermissionError)

@@ -1,19 +1,19 @@
 """Workflow configuration: one-line config checks, per-scene settings, and
-the parse-time plan of every scene (mosaic header facts and tile grid).
+every scene as the workflow needs it at parse time (mosaic header facts
+and tile grid).
 
 Plain Python (no Snakemake import), so it is unit-testable and usable from
 any driver. Reads raster headers only.
 """
 
 import copy
-import math
 from dataclasses import dataclass
 from functools import cached_property
 
 import yaml
 
-from .mosaic import MosaicPlan, plan_mosaic
-from .tiling import Tile, grid_shape, tile_grid
+from ..raster.vrt import MosaicLayout, mosaic_layout
+from ..tiles.grid import grid_shape, tile_grid
 
 SECTIONS = ("segmentation", "tiling", "output", "stats", "colour_table", "outputs")
 
@@ -23,12 +23,12 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class ScenePlan:
+class Scene:
     """Everything the workflow needs to know about a scene before any job."""
 
     name: str
     settings: dict  # section -> {key: value}, defaults filled in
-    mosaic: MosaicPlan
+    mosaic: MosaicLayout
     tiles: list  # of Tile, row-major
 
     @property
@@ -86,7 +86,7 @@ def schema_defaults(schema, section):
     return {k: copy.deepcopy(v["default"]) for k, v in props.items() if "default" in v}
 
 
-def scene_settings(config, schema, scene):
+def merged_settings(config, schema, scene):
     """Effective settings of ``scene``: schema defaults, then the config's
     global sections, then the scene's own overrides."""
     entry = config["scenes"][scene]
@@ -99,28 +99,44 @@ def scene_settings(config, schema, scene):
     return out
 
 
-def plan_scenes(config, schema):
-    """Check the config and every scene's inputs; return {name: ScenePlan}.
+def load_scenes(config, schema):
+    """Check the config and every scene's inputs; return {name: Scene}.
 
-    Raises ConfigError or io.RasterError with one line.
+    Raises ConfigError or RasterError with one line.
     """
     check_config(config, schema)
     check_writable(config.get("results", "results"))
-    plans = {}
+    scenes = {}
     for name, entry in config["scenes"].items():
-        settings = scene_settings(config, schema, name)
+        if "keep_intermediate" in (entry.get("tiling") or {}):
+            raise ConfigError(f"config key scenes/{name}/tiling/keep_intermediate: only the "
+                              "global tiling section sets it (intermediate files are kept or "
+                              "deleted for the whole run)")
+        settings = merged_settings(config, schema, name)
         tiling = settings["tiling"]
         if tiling["overlap"] >= tiling["tile_size"]:
             raise ConfigError(
                 f"config key scenes/{name}/tiling: overlap ({tiling['overlap']}) must be "
                 f"smaller than tile_size ({tiling['tile_size']})"
             )
-        mosaic = plan_mosaic(entry["inputs"], entry.get("stack_bands", False),
-                             entry.get("bands"), entry.get("nodata"), scene=name)
+        mosaic = mosaic_layout(**scene_inputs(config, name), scene=name)
         _check_band_lists(name, settings, mosaic.bands)
         tiles = tile_grid(mosaic.rows, mosaic.cols, tiling["tile_size"], tiling["overlap"])
-        plans[name] = ScenePlan(name=name, settings=settings, mosaic=mosaic, tiles=tiles)
-    return plans
+        scenes[name] = Scene(name=name, settings=settings, mosaic=mosaic, tiles=tiles)
+    return scenes
+
+
+def keep_intermediate(config):
+    """tiling/keep_intermediate of the global section (default False)."""
+    return bool((config.get("tiling") or {}).get("keep_intermediate", False))
+
+
+def scene_inputs(config, scene):
+    """How the config describes a scene's mosaic: {inputs, stack_bands,
+    bands, nodata}."""
+    entry = config["scenes"][scene]
+    return {"inputs": entry["inputs"], "stack_bands": entry.get("stack_bands", False),
+            "bands": entry.get("bands"), "nodata": entry.get("nodata")}
 
 
 def check_writable(folder):
@@ -155,45 +171,3 @@ def _check_band_lists(scene, settings, nbands):
                 if not 1 <= b <= nbands:
                     raise ConfigError(f"config key scenes/{scene}/{section}/{key}: band {b} "
                                       f"out of range 1..{nbands} of the scene's mosaic")
-
-
-def stats_bands(plan: ScenePlan):
-    """1-based mosaic bands to compute statistics for."""
-    bands = plan.settings["stats"]["bands"]
-    return list(range(1, plan.mosaic.bands + 1)) if bands == "all" else list(bands)
-
-
-def tile_pixels(tile: Tile):
-    """Pixels in a tile window (overlap included)."""
-    return tile.rows * tile.cols
-
-
-def largest_tile_pixels(plan: ScenePlan):
-    """Pixels of the scene's largest tile (edge tiles are the largest)."""
-    return max(tile_pixels(t) for t in plan.tiles)
-
-
-def segment_memory_mb(plan: ScenePlan):
-    """Memory (MB) one tile segmentation job needs, from the largest tile.
-
-    Per pixel: the tile image (bands x item size), the cluster image
-    (2 bytes), the labels (4), pixel lists of small segments (up to 8), and
-    numpy/numba working space (~10); plus 400 MB for the interpreter,
-    numba and the model.
-    """
-    per_pixel = plan.mosaic.bands * plan.mosaic.dtype.itemsize + 24
-    return 400 + math.ceil(largest_tile_pixels(plan) * per_pixel / 2**20)
-
-
-def segment_threads(plan: ScenePlan):
-    """Threads of a tile job: 1 up to 64 Mpixel per tile (the default 4096
-    tiles, edge tiles included), 2 up to 256 Mpixel, else 4. Clumping and
-    elimination are serial, so tiles gain more from running as several jobs
-    at once than from threads inside one job."""
-    px = largest_tile_pixels(plan)
-    return 1 if px <= 2**26 else 2 if px <= 2**28 else 4
-
-
-def segment_runtime_min(plan: ScenePlan):
-    """Runtime limit (minutes) of a tile job: 10 + 1 per megapixel."""
-    return 10 + math.ceil(largest_tile_pixels(plan) / 1e6)

@@ -1,8 +1,8 @@
 """Colour tables for segment rasters: random, or stretched from statistics.
 
 Both return an (N + 1, 4) uint8 RGBA table, row i = segment i, row 0 (null)
-transparent. :func:`colour_columns` turns it into the RAT columns Red,
-Green, Blue and Alpha that :func:`shepcore.io.add_rat_columns` writes with
+transparent. :func:`rgba_to_columns` turns it into the RAT columns Red,
+Green, Blue and Alpha that :func:`shepcore.raster.copy.add_rat_columns` writes with
 their usages (GFU_Red, GFU_Green, GFU_Blue, GFU_Alpha), which GDAL also
 exposes as the band's colour table and QGIS uses to draw the raster.
 """
@@ -11,9 +11,9 @@ import numbers
 
 import numpy as np
 
-from . import _validate as v
-from . import io
-from ._kernels.colour import assign_colours
+from .. import _validate as v
+from .._kernels.colour import assign_colours
+from ..raster.read import segment_strips
 
 
 def _adjacent_pairs(labels):
@@ -42,13 +42,9 @@ def _adjacency(labels, n):
                              f"{labels.max()}")
         pairs = _adjacent_pairs(labels)
     else:
-        info = io.raster_info(labels)
-        io.band_details(labels, segments=True)
-        step = max(1, io.COPY_STRIP_PIXELS // info.cols)
         found = []
-        for r in range(0, info.rows, step):
-            rows = min(step + 1, info.rows - r)  # one row of overlap with the next strip
-            strip = io.read_raster(labels, window=(r, 0, rows, info.cols))[0][0]
+        # One row of overlap, so pairs across strip borders are seen.
+        for _, strip in segment_strips(labels, overlap=1):
             if strip.max(initial=0) > n:
                 raise ValueError(f"labels: {labels} holds ID {strip.max()}, more than n={n}")
             found.append(_adjacent_pairs(strip))
@@ -176,9 +172,9 @@ def stretch_colours(red, green, blue, *, low=5.0, high=95.0, missing_value=None,
     return rgba
 
 
-def colour_columns(rgba):
+def rgba_to_columns(rgba):
     """RAT columns {'Red', 'Green', 'Blue', 'Alpha'} (int) of an (N + 1, 4)
-    RGBA table, for :func:`shepcore.io.add_rat_columns` (whose default
+    RGBA table, for :func:`shepcore.raster.copy.add_rat_columns` (whose default
     usages for these names are GFU_Red, GFU_Green, GFU_Blue, GFU_Alpha)."""
     rgba = np.asarray(rgba)
     if rgba.ndim != 2 or rgba.shape[1] != 4:

@@ -2,23 +2,17 @@
 
 import numpy as np
 
-from . import io
+from ..raster.copy import copy_segment_raster
+from ..raster.rat import RatColumn, rat_column_type, rat_columns, read_rat_rows
+from ..raster.read import segment_strips
+from ..raster.write import overview_levels
 
 
 def window_segment_ids(path, window):
     """Sorted unique nonzero segment IDs inside ``window`` of a segment
     raster, read in strips. Returns (M,) uint32."""
-    win = io.Window(*(int(x) for x in window))
-    info = io.raster_info(path)
-    if (win.row < 0 or win.col < 0 or win.rows <= 0 or win.cols <= 0
-            or win.row + win.rows > info.rows or win.col + win.cols > info.cols):
-        raise ValueError(f"window: {tuple(win)} outside {path} "
-                         f"({info.rows} rows x {info.cols} cols)")
-    step = max(1, io.COPY_STRIP_PIXELS // win.cols)
     ids = np.zeros(0, np.uint32)
-    for r in range(0, win.rows, step):
-        strip = io.read_raster(path, window=(win.row + r, win.col, min(step, win.rows - r),
-                                             win.cols))[0][0]
+    for _, strip in segment_strips(path, window):
         ids = np.union1d(ids, np.unique(strip).astype(np.uint32))
     return ids[ids != 0]
 
@@ -67,7 +61,7 @@ def subset_segments(in_path, window, out_path, *, id_column="original_id", fmt=N
     if not isinstance(id_column, str) or not id_column:
         raise TypeError(f"id_column must be a non-empty str, got {id_column!r}")
     ids = window_segment_ids(in_path, window)
-    src_rows, columns = io.rat_columns(in_path)
+    src_rows, columns = rat_columns(in_path)
     if any(c.name == id_column for c in columns):
         raise ValueError(f"id_column: {in_path} already has a RAT column {id_column!r}; "
                          "choose another name")
@@ -77,7 +71,7 @@ def subset_segments(in_path, window, out_path, *, id_column="original_id", fmt=N
     for c in columns:
         if c.usage == "PixelCount":
             continue
-        values = io.read_rat_rows(in_path, c.name, rows[known])
+        values = read_rat_rows(in_path, c.name, rows[known])
         full = np.zeros(rows.size, values.dtype)
         full[known] = values
         carried.append((c, full))
@@ -93,11 +87,11 @@ def subset_segments(in_path, window, out_path, *, id_column="original_id", fmt=N
         counts = np.zeros(nrows, np.float64)
         counts[: hist.size] = hist
         counts[0] = 0
-        cols = [(io.RatColumn("Histogram", "Real", "PixelCount"), counts)]
+        cols = [(RatColumn("Histogram", "Real", "PixelCount"), counts)]
         cols += carried
-        cols.append((io.RatColumn(id_column, io.rat_column_type(orig), "Generic"), orig))
-        return nrows, [(c, lambda a, b, x=x: x[a:b]) for c, x in cols], ()
+        cols.append((RatColumn(id_column, rat_column_type(orig), "Generic"), orig))
+        return nrows, cols, ()
 
-    levels = io.overview_levels(int(window[2]), int(window[3]))
-    io.copy_segment_raster(in_path, out_path, fmt, window, relabel, levels, make_rat)
+    levels = overview_levels(int(window[2]), int(window[3]))
+    copy_segment_raster(in_path, out_path, fmt, window, relabel, levels, make_rat)
     return int(ids.size)

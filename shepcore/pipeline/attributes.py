@@ -1,14 +1,12 @@
-"""File-level steps of the attribute stage of the workflow, one function per
-job: per-strip partial statistics (map), the final segment raster with its
-statistics and colour table (reduce), and the outputs users look at (table,
-report tables). Heavy modules are imported where they are used."""
+"""Jobs of rules/attributes.smk: per-strip partial statistics (map) and the
+final segment raster with its statistics and colour table (reduce), with
+the config's statistics and colour settings turned into library calls.
+(The table, polygons, quicklooks and summary are products, called by their
+scripts directly.) Heavy modules are imported where they are used."""
 
-import json
 import os
 
 import numpy as np
-
-from ._files import write_text_atomic
 
 #: Working-memory budget of one statistics job, MB (see shepcore.stats).
 STATS_MEMORY_MB = 256
@@ -57,20 +55,18 @@ def spatial_names(settings):
 def partial_stats_to_dir(segments, mosaic, window, settings, nbands, out_dir):
     """Partial statistics of a window of the stitched raster, split into
     memory-bounded sub-windows, saved as ``out_dir/part_XXXX.npz``."""
-    from .stats import partial_statistics, plan_windows
+    from ..stats.partial import partial_statistics, stats_windows
 
     os.makedirs(out_dir, exist_ok=True)
     bands = stats_band_list(settings, nbands)
     stats = statistic_names(settings)
     percentiles = sum(1 for s in stats if s.startswith("p") or s in ("median", "mode"))
-    windows = plan_windows(segments, STATS_MEMORY_MB, window, bands=len(bands),
-                           percentiles=percentiles)
+    windows = stats_windows(segments, STATS_MEMORY_MB, window, bands=len(bands),
+                            percentiles=percentiles)
     for i, win in enumerate(windows):
         part = partial_statistics(segments, mosaic, win, bands=bands, statistics=stats,
                                   spatial=spatial_names(settings))
-        tmp = os.path.join(out_dir, f".part_{i:04d}.tmp.npz")
-        part.save(tmp)
-        os.replace(tmp, os.path.join(out_dir, f"part_{i:04d}.npz"))
+        part.save(os.path.join(out_dir, f"part_{i:04d}.npz"))
     return len(windows)
 
 
@@ -87,8 +83,8 @@ def colour_table(settings, columns, n, segments, nbands):
     5th to 95th percentile to 0..255, percentiles weighted by segment pixel
     count so that the stretch matches the image's pixel distribution.
     """
-    from .colour import random_colours, stretch_colours
-    from .io import read_rat
+    from ..products.colour import random_colours, stretch_colours
+    from ..raster.rat import read_rat
 
     mode = settings["colour_table"]["mode"]
     if mode == "none":
@@ -104,9 +100,9 @@ def colour_table(settings, columns, n, segments, nbands):
 def attribute_raster(stitched, part_dirs, settings, nbands, fmt, out):
     """Write the final segment raster ``out``: the stitched raster's pixels
     plus statistics columns and colour table in its RAT. Returns N."""
-    from .colour import colour_columns
-    from .io import add_rat_columns
-    from .stats import combine_partials
+    from ..products.colour import rgba_to_columns
+    from ..raster.copy import add_rat_columns
+    from ..stats.combine import combine_partials
 
     missing = settings["stats"]["missing_value"]
     columns = combine_partials(partial_files(part_dirs), memory_mb=STATS_MEMORY_MB,
@@ -114,70 +110,6 @@ def attribute_raster(stitched, part_dirs, settings, nbands, fmt, out):
     n = len(next(iter(columns.values()))) - 1 if columns else 0
     rgba = colour_table(settings, columns, n, stitched, nbands)
     if rgba is not None:
-        columns.update(colour_columns(rgba))
+        columns.update(rgba_to_columns(rgba))
     add_rat_columns(stitched, columns, out, fmt=fmt)
     return n
-
-
-def write_table(segments, out, kind):
-    """The final raster's RAT as a table, one row per segment (row 0, null,
-    left out): Parquet (``kind`` 'parquet') or CSV. Column ``segment_id``
-    first."""
-    from .io import read_rat
-
-    rat = read_rat(segments)
-    n = len(next(iter(rat.values()))) if rat else 0
-    table = {"segment_id": np.arange(1, n, dtype=np.int64)}
-    for name, values in rat.items():
-        values = np.asarray(values)[1:]
-        table[name] = values.astype(str) if values.dtype.kind == "S" else values
-    tmp = f"{out}.tmp{os.getpid()}"
-    if kind == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
-
-        pq.write_table(pa.table(table), tmp)
-    else:
-        _write_csv(table, tmp)
-    os.replace(tmp, out)
-    return n - 1
-
-
-def _write_csv(table, path):
-    names = list(table)
-    with open(path, "w") as f:
-        f.write(",".join(names) + "\n")
-        cols = [table[k] for k in names]
-        for i in range(len(cols[0])):
-            f.write(",".join(repr(c[i].item()) if c.dtype.kind == "f" else str(c[i])
-                             for c in cols) + "\n")
-
-
-def write_summary(segments, model_path, settings, tiles, summary_out, params_out, sizes_out):
-    """summary.json, a parameter table and the segment-size distribution
-    (TSV, for the Snakemake report)."""
-    from .io import read_rat
-
-    hist = np.asarray(read_rat(segments, ["Histogram"])["Histogram"])[1:]
-    doc = {
-        "segments_file": os.path.abspath(segments),
-        "num_segments": int(len(hist)),
-        "num_tiles": len(tiles),
-        "tiles": [t["name"] for t in tiles],
-        "settings": settings,
-        "model": os.path.abspath(model_path),
-    }
-    write_text_atomic(summary_out, json.dumps(doc, indent=1, default=str))
-    rows = ["section\tkey\tvalue"] + [f"{sec}\t{k}\t{v}" for sec, d in settings.items()
-                                      for k, v in d.items()]
-    write_text_atomic(params_out, "\n".join(rows) + "\n")
-    edges = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 100000, 10**6,
-             10**7, 10**9]
-    counts, _ = np.histogram(hist, bins=edges)
-    lines = ["pixels_from\tpixels_below\tsegments\tshare_of_pixels"]
-    total = max(hist.sum(), 1)
-    for lo, hi, c in zip(edges[:-1], edges[1:], counts, strict=True):
-        px = hist[(hist >= lo) & (hist < hi)].sum()
-        lines.append(f"{lo}\t{hi}\t{c}\t{px / total:.6f}")
-    write_text_atomic(sizes_out, "\n".join(lines) + "\n")
-

@@ -6,6 +6,10 @@ Pure Python on raster sizes: cheap enough to run while Snakemake parses.
 
 from dataclasses import dataclass
 
+#: Smallest overlap (pixels): the seam needs a pixel of overlap on each side.
+#: The config schema's tiling/overlap minimum is the same number.
+MIN_OVERLAP = 2
+
 
 @dataclass(frozen=True)
 class Tile:
@@ -41,8 +45,8 @@ def axis_spans(length, tile_size, overlap):
         raise ValueError(f"length must be > 0, got {length}")
     if tile_size <= 0:
         raise ValueError(f"tile_size must be > 0, got {tile_size}")
-    if not 0 <= overlap < tile_size:
-        raise ValueError(f"overlap must be in [0, tile_size), got {overlap}")
+    if not MIN_OVERLAP <= overlap < tile_size:
+        raise ValueError(f"overlap must be in [{MIN_OVERLAP}, tile_size), got {overlap}")
     stride = tile_size - overlap
     n = max(1, (length - overlap) // stride)
     starts = [i * stride for i in range(n)]
@@ -74,8 +78,3 @@ def tile_grid(rows, cols, tile_size, overlap):
 def grid_shape(tiles):
     """(number of tile rows, number of tile columns) of a tile list."""
     return max(t.grid_row for t in tiles) + 1, max(t.grid_col for t in tiles) + 1
-
-
-def tile_to_dict(tile):
-    """A Tile as a plain dict (JSON-friendly)."""
-    return dict(tile.__dict__)

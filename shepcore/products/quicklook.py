@@ -3,7 +3,8 @@ the files have them), never the full raster in memory."""
 
 import numpy as np
 
-from .io import atomic_path, gdal_errors
+from ..raster.display import display_size, read_display, write_png
+from ..raster.rat import read_rgba
 
 #: Longest side of a quicklook, pixels.
 QUICKLOOK_SIZE = 1024
@@ -15,17 +16,6 @@ def display_shape(rows, cols, size=QUICKLOOK_SIZE):
     """(rows, cols) of a quicklook no larger than ``size`` on its long side."""
     scale = min(1.0, size / max(rows, cols))
     return max(1, round(rows * scale)), max(1, round(cols * scale))
-
-
-def _read_small(g, path, bands, shape, resample):
-    ds = g.Open(str(path))
-    out = np.stack([
-        ds.GetRasterBand(b).ReadAsArray(buf_xsize=shape[1], buf_ysize=shape[0],
-                                        resample_alg=getattr(g, f"GRIORA_{resample}"))
-        for b in bands
-    ])
-    nodata = ds.GetRasterBand(bands[0]).GetNoDataValue()
-    return out, nodata
 
 
 def stretch_to_byte(image, valid, low=2, high=98):
@@ -50,27 +40,12 @@ def boundaries(labels):
     return edge & (labels > 0)
 
 
-def write_png(path, rgba):
-    """Write (3 or 4, R, C) uint8 as a PNG (atomically)."""
-    with gdal_errors(path) as g:
-        mem = g.GetDriverByName("MEM").Create("", rgba.shape[2], rgba.shape[1],
-                                              rgba.shape[0], g.GDT_Byte)
-        for b in range(rgba.shape[0]):
-            mem.GetRasterBand(b + 1).WriteArray(rgba[b])
-        with atomic_path(path) as tmp:
-            g.GetDriverByName("PNG").CreateCopy(tmp, mem)
-        return path
-
-
 def scene_with_boundaries(image_path, segments_path, out_path, rgb_bands=(1, 2, 3)):
     """PNG of the scene (bands ``rgb_bands``, 2-98 % stretch) with segment
     boundaries drawn in yellow; null pixels transparent."""
-    with gdal_errors(image_path) as g:
-        ds = g.Open(str(segments_path))
-        shape = display_shape(ds.RasterYSize, ds.RasterXSize)
-        labels, _ = _read_small(g, segments_path, [1], shape, "NearestNeighbour")
-        labels = labels[0]
-        image, nodata = _read_small(g, image_path, list(rgb_bands), shape, "Average")
+    shape = display_shape(*display_size(segments_path))
+    labels = read_display(segments_path, [1], shape, "NearestNeighbour")[0][0]
+    image, _ = read_display(image_path, list(rgb_bands), shape, "Average")
     valid = labels > 0
     rgb = stretch_to_byte(image, valid)
     edge = boundaries(labels)
@@ -83,30 +58,12 @@ def scene_with_boundaries(image_path, segments_path, out_path, rgb_bands=(1, 2, 
 def segments_coloured(segments_path, out_path):
     """PNG of the segment image coloured by its RAT colour table (Red, Green,
     Blue, Alpha columns); without one, by a grey ramp of segment ID."""
-    with gdal_errors(segments_path) as g:
-        ds = g.Open(str(segments_path))
-        shape = display_shape(ds.RasterYSize, ds.RasterXSize)
-        labels = _read_small(g, segments_path, [1], shape, "NearestNeighbour")[0][0]
-        table = _colour_columns(g, ds.GetRasterBand(1))
+    shape = display_shape(*display_size(segments_path))
+    labels = read_display(segments_path, [1], shape, "NearestNeighbour")[0][0]
+    table = read_rgba(segments_path)
     if table is None:
         n = max(int(labels.max()), 1)
         grey = (labels.astype(np.float64) / n * 255).astype(np.uint8)
         table_rgba = np.stack([grey, grey, grey, np.where(labels > 0, 255, 0).astype(np.uint8)])
         return write_png(out_path, table_rgba)
-    rgba = np.stack([col[labels] for col in table]).astype(np.uint8)
-    return write_png(out_path, rgba)
-
-
-def _colour_columns(g, band):
-    """[red, green, blue, alpha] arrays from the RAT by usage, or None."""
-    rat = band.GetDefaultRAT()
-    if rat is None:
-        return None
-    usage = {rat.GetUsageOfCol(i): i for i in range(rat.GetColumnCount())}
-    wanted = [g.GFU_Red, g.GFU_Green, g.GFU_Blue]
-    if not all(u in usage for u in wanted):
-        return None
-    cols = [np.asarray(rat.ReadAsArray(usage[u])) for u in wanted]
-    alpha = (np.asarray(rat.ReadAsArray(usage[g.GFU_Alpha])) if g.GFU_Alpha in usage
-             else np.full(len(cols[0]), 255))
-    return [*cols, alpha]
+    return write_png(out_path, table[:, labels])

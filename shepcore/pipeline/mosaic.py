@@ -1,0 +1,30 @@
+"""Jobs of rules/mosaic.smk: the scene's mosaic VRT and its spectral model."""
+
+import sys
+
+from ..model import NoValidPixelsError, fit_model
+from ..raster.read import read_grid_sample
+from ..raster.vrt import mosaic_layout, write_vrt
+
+
+def write_mosaic(inputs, stack_bands, bands, nodata, scene, out):
+    """Lay out the mosaic of ``inputs`` and write it as a VRT to ``out``."""
+    write_vrt(mosaic_layout(inputs, stack_bands, bands, nodata, scene=scene), out)
+
+
+def fit_scene_model(mosaic, out, *, num_clusters, max_spectral_diff, spectral_diff_percentile,
+                    fixed_init, seed, sample_pixels, nodata):
+    """Sample ``mosaic`` on a regular grid at full resolution, fit k-means,
+    save the model to ``out``. Returns the SpectralModel."""
+    samples = read_grid_sample(mosaic, sample_pixels)
+    try:
+        model = fit_model(samples, num_clusters=num_clusters, nodata=nodata,
+                          max_spectral_diff=max_spectral_diff,
+                          spectral_diff_percentile=spectral_diff_percentile,
+                          fixed_init=fixed_init, seed=seed)
+    except NoValidPixelsError:
+        raise ValueError(f"{mosaic}: the scene has no non-null pixels (nodata={nodata})") from None
+    model.save(out)
+    print(f"fitted {model.num_clusters} centres on {model.info['num_samples']} samples, "
+          f"max_spectral_diff {model.max_spectral_diff:.6g}", file=sys.stderr)
+    return model

@@ -1,0 +1,197 @@
+"""Reading rasters: header facts, (bands, rows, cols) arrays and windows,
+regular full-resolution samples. Errors are one-line RasterErrors naming
+the file."""
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from .env import RasterError, gdal_env
+from .windows import check_window, row_strips
+
+
+@dataclass(frozen=True)
+class RasterInfo:
+    """Header facts of a raster (no pixels read).
+
+    ``dtype`` is the numpy dtype of band 1; ``nodata`` that of band 1 (None if
+    unset); ``geotransform`` the GDAL 6-tuple; ``projection`` WKT.
+    """
+
+    path: str
+    rows: int
+    cols: int
+    bands: int
+    dtype: np.dtype
+    nodata: float | None
+    geotransform: tuple
+    projection: str
+
+
+def open_raster(g, path):
+    """Open ``path`` read-only with the gdal module ``g`` (inside gdal_env)."""
+    if not os.path.exists(path) and not str(path).startswith("/vsi"):
+        raise RasterError(f"{path}: no such file")
+    ds = g.Open(str(path))
+    if ds is None:
+        raise RasterError(f"{path}: not a raster GDAL can read")
+    return ds
+
+
+def open_segments(g, path):
+    """Open a segment raster: one unsigned-integer band."""
+    ds = open_raster(g, path)
+    if ds.RasterCount != 1:
+        raise RasterError(f"{path}: a segment raster has 1 band, this one has {ds.RasterCount}")
+    dtype = numpy_dtype(g, ds.GetRasterBand(1), path)
+    if dtype.kind != "u":
+        raise RasterError(f"{path}: a segment raster has unsigned integer IDs, not {dtype}")
+    return ds
+
+
+def numpy_dtype(g, band, path):
+    """numpy dtype of a GDAL band; RasterError for complex or unknown types."""
+    from osgeo import gdal_array
+
+    dt = gdal_array.GDALTypeCodeToNumericTypeCode(band.DataType)
+    if dt is None or np.dtype(dt).kind not in "uif":
+        raise RasterError(
+            f"{path}: data type {g.GetDataTypeName(band.DataType)} is not supported "
+            "(integer or floating-point bands only)"
+        )
+    return np.dtype(dt)
+
+
+def raster_info(path):
+    """Read the header of ``path`` into a :class:`RasterInfo`."""
+    with gdal_env(path) as g:
+        ds = open_raster(g, path)
+        band = ds.GetRasterBand(1)
+        return RasterInfo(
+            path=str(path),
+            rows=ds.RasterYSize,
+            cols=ds.RasterXSize,
+            bands=ds.RasterCount,
+            dtype=numpy_dtype(g, band, path),
+            nodata=band.GetNoDataValue(),
+            geotransform=tuple(ds.GetGeoTransform()),
+            projection=ds.GetProjection(),
+        )
+
+
+def band_details(path, segments=False):
+    """Per-band facts without reading pixels.
+
+    Returns
+    -------
+    bands : list of (numpy dtype, nodata or None), one per band
+    block : (rows, cols) block shape of band 1
+
+    With ``segments=True`` the raster must be a segment raster (one
+    unsigned-integer band), else RasterError.
+    """
+    with gdal_env(path) as g:
+        ds = open_segments(g, path) if segments else open_raster(g, path)
+        out = []
+        for b in range(1, ds.RasterCount + 1):
+            band = ds.GetRasterBand(b)
+            out.append((numpy_dtype(g, band, path), band.GetNoDataValue()))
+        bx, by = ds.GetRasterBand(1).GetBlockSize()
+        return out, (by, bx)
+
+
+def check_bands(bands, count, path):
+    """1-based band list (None = all) checked against ``count``."""
+    if bands is None:
+        return list(range(1, count + 1))
+    out = []
+    for b in bands:
+        if isinstance(b, bool) or not isinstance(b, int | np.integer) or not 1 <= b <= count:
+            raise RasterError(f"{path}: band {b!r} out of range 1..{count}")
+        out.append(int(b))
+    if not out:
+        raise RasterError(f"{path}: empty band list")
+    return out
+
+
+def read_raster(path, bands=None, window=None):
+    """Read bands of a raster as one array.
+
+    Parameters
+    ----------
+    path : str
+    bands : list of int or None
+        1-based band numbers; None = all.
+    window : Window or tuple (row, col, rows, cols) or None
+        Pixel window; None = whole raster.
+
+    Returns
+    -------
+    image : (B, rows, cols) ndarray in the file's data type
+    nodata : float or None
+        The first selected band's nodata value.
+    """
+    with gdal_env(path) as g:
+        ds = open_raster(g, path)
+        band_list = check_bands(bands, ds.RasterCount, path)
+        win = check_window(window, ds.RasterYSize, ds.RasterXSize, path)
+        first = ds.GetRasterBand(band_list[0])
+        dtype = numpy_dtype(g, first, path)
+        image = np.empty((len(band_list), win.rows, win.cols), dtype)
+        for i, b in enumerate(band_list):
+            ds.GetRasterBand(b).ReadAsArray(
+                win.col, win.row, win.cols, win.rows, buf_obj=image[i]
+            )
+        return image, first.GetNoDataValue()
+
+
+def read_segments(path, window=None):
+    """A window of a segment raster as (rows, cols) in its own dtype."""
+    with gdal_env(path) as g:
+        ds = open_segments(g, path)
+        win = check_window(window, ds.RasterYSize, ds.RasterXSize, path)
+        return ds.GetRasterBand(1).ReadAsArray(win.col, win.row, win.cols, win.rows)
+
+
+def segment_strips(path, window=None, overlap=0):
+    """Yield (window, labels) strips of a segment raster covering ``window``
+    (None = all), top to bottom; see :func:`.windows.row_strips`."""
+    with gdal_env(path) as g:
+        ds = open_segments(g, path)
+        band = ds.GetRasterBand(1)
+        win = check_window(window, ds.RasterYSize, ds.RasterXSize, path)
+        for strip in row_strips(win, overlap):
+            yield strip, band.ReadAsArray(strip.col, strip.row, strip.cols, strip.rows)
+
+
+def read_grid_sample(path, sample_pixels, bands=None):
+    """About ``sample_pixels`` pixels of a raster on a regular grid, read at
+    full resolution (never from overviews).
+
+    Returns samples (N, B) in the file's data type. Rows are read one at a
+    time from one open dataset, so only about 1/step of the raster is
+    decoded (blocks shared by sampled rows come from GDAL's block cache).
+    """
+    with gdal_env(path) as g:
+        ds = open_raster(g, path)
+        band_list = check_bands(bands, ds.RasterCount, path)
+        rows, cols = ds.RasterYSize, ds.RasterXSize
+        step = max(1, int((rows * cols / max(1, sample_pixels)) ** 0.5))
+        dtype = numpy_dtype(g, ds.GetRasterBand(band_list[0]), path)
+        picked_rows = range(step // 2, rows, step)
+        picked_cols = slice(step // 2, None, step)
+        ncols = len(range(cols)[picked_cols])
+        out = np.empty((len(band_list), len(picked_rows), ncols), dtype)
+        line = np.empty(cols, dtype)
+        # GDAL's block cache (5 % of RAM by default) would fill with every
+        # block touched; one row of blocks of one band is all we reuse.
+        block_rows = max(ds.GetRasterBand(b).GetBlockSize()[1] for b in band_list)
+        cache = max(16 << 20, 2 * block_rows * cols * dtype.itemsize)
+        with gdal_env(path, cache_bytes=cache):
+            for i, b in enumerate(band_list):
+                band = ds.GetRasterBand(b)
+                for j, r in enumerate(picked_rows):
+                    band.ReadAsArray(0, r, cols, 1, buf_obj=line[np.newaxis])
+                    out[i, j] = line[picked_cols]
+        return out.reshape(len(band_list), -1).T

@@ -1,0 +1,183 @@
+"""Writing uint32 segment rasters: thematic band, nodata 0, georeferencing,
+``Histogram`` RAT column and nearest-neighbour overviews, written window by
+window and renamed into place only when complete."""
+
+import contextlib
+import sys
+
+import numpy as np
+
+from .._files import atomic_path
+from .env import RasterError, gdal, gdal_env
+from .rat import RatColumn, rat_column_type, write_rat
+from .read import RasterInfo, raster_info
+
+#: Output formats: GDAL driver -> (file extension, creation options).
+FORMATS = {
+    "HFA": (".img", ["COMPRESSED=YES"]),
+    "GTiff": (".tif", ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"]),
+}
+#: GDAL block cache while writing a segment raster: written blocks only need
+#: to wait for their turn on disk, and the default (5 % of RAM) would let one
+#: job's memory grow with the raster.
+WRITE_CACHE_BYTES = 128 << 20
+#: Overviews are built until the smaller side is below this many pixels.
+MIN_OVERVIEW_SIZE = 256
+
+
+def output_path(stem, fmt):
+    """``stem`` plus the extension of output format ``fmt``."""
+    return stem + FORMATS[fmt][0]
+
+
+def check_format(fmt, path):
+    """``fmt`` if it is a key of :data:`FORMATS`, else RasterError."""
+    if fmt not in FORMATS:
+        raise RasterError(f"{path}: output format {fmt!r} not supported "
+                          f"(choose from {', '.join(FORMATS)})")
+    return fmt
+
+
+def overview_levels(rows, cols):
+    """Overview factors 2, 4, ... while the smaller side stays >= MIN_OVERVIEW_SIZE."""
+    levels = []
+    f = 2
+    while min(rows, cols) // f >= MIN_OVERVIEW_SIZE:
+        levels.append(f)
+        f *= 2
+    return levels
+
+
+def add_counts(counts, labels):
+    """``counts`` (int64, any length) plus the pixel count of every ID in
+    ``labels``; returns the (possibly longer) array."""
+    new = np.bincount(np.asarray(labels).ravel())
+    if new.size > counts.size:
+        new[: counts.size] += counts
+        return new
+    counts[: new.size] += new
+    return counts
+
+
+def create_segment_band(g, tmp, rows, cols, fmt, geotransform, projection, data_type=None,
+                        metadata=None, band_metadata=None):
+    """Create a one-band thematic raster at ``tmp``: georeferenced, nodata
+    0, optional dataset and band metadata (dicts). Returns (dataset, band)."""
+    ds = g.GetDriverByName(fmt).Create(tmp, cols, rows, 1,
+                                       g.GDT_UInt32 if data_type is None else data_type,
+                                       options=FORMATS[fmt][1])
+    ds.SetGeoTransform(tuple(geotransform))
+    if projection:
+        ds.SetProjection(projection)
+    if metadata is not None:
+        ds.SetMetadata(metadata)
+    band = ds.GetRasterBand(1)
+    if band_metadata is not None:
+        band.SetMetadata(band_metadata)
+    band.SetMetadataItem("LAYER_TYPE", "thematic")
+    band.SetNoDataValue(0)
+    return ds, band
+
+
+class SegmentRasterWriter:
+    """Write a uint32 segment raster window by window.
+
+    Use as a context manager; the file appears at ``path`` only when the
+    block exits without error (with any sidecar GDAL wrote, e.g. the
+    .aux.xml holding a GeoTIFF's RAT). The raster is one thematic band, nodata 0,
+    with a ``Histogram`` RAT column (usage PixelCount; row 0 = null, count 0)
+    accumulated from the written windows, and nearest-neighbour overviews.
+
+    Parameters
+    ----------
+    path : str
+    rows, cols : int
+    geotransform : 6-tuple; projection : str (WKT)
+    fmt : str
+        GDAL driver, a key of :data:`FORMATS` ("HFA" default, or "GTiff").
+    overviews : bool
+    """
+
+    def __init__(self, path, rows, cols, geotransform, projection, fmt="HFA",
+                 overviews=True):
+        self.path = str(path)
+        self.fmt = check_format(fmt, path)
+        self.shape = (int(rows), int(cols))
+        self.geotransform = tuple(geotransform)
+        self.projection = projection
+        self.overviews = overviews
+        self.counts = np.zeros(1, np.int64)
+        self._columns = []
+        self._ds = None
+
+    def __enter__(self):
+        with contextlib.ExitStack() as stack:
+            self._tmp = stack.enter_context(atomic_path(self.path))
+            cache = min(gdal().GetCacheMax(), WRITE_CACHE_BYTES)
+            stack.enter_context(gdal_env(self.path, cache_bytes=cache))
+            self._ds, _ = create_segment_band(gdal(), self._tmp, *self.shape, self.fmt,
+                                              self.geotransform, self.projection)
+            self._stack = stack.pop_all()
+        return self
+
+    def write(self, labels, row=0, col=0):
+        """Write labels (rows, cols) uint32 at pixel offset (row, col)."""
+        labels = np.ascontiguousarray(labels, np.uint32)
+        if (labels.ndim != 2 or row < 0 or col < 0 or row + labels.shape[0] > self.shape[0]
+                or col + labels.shape[1] > self.shape[1]):
+            raise RasterError(f"{self.path}: window of shape {labels.shape} at ({row}, {col}) "
+                              f"is outside the raster {self.shape}")
+        self.counts = add_counts(self.counts, labels)
+        with gdal_env(self.path):
+            self._ds.GetRasterBand(1).WriteArray(labels, int(col), int(row))
+
+    def add_column(self, name, values, usage="Generic"):
+        """Add a RAT column (row i = segment i); ``usage`` a GFU_ name suffix
+        such as 'Generic', 'PixelCount', 'Red'. Integer values -> integer
+        column (real if beyond 32 bits), float -> real, str -> string."""
+        values = np.asarray(values)
+        self._columns.append((RatColumn(name, rat_column_type(values), usage), values))
+
+    def __exit__(self, exc_type, exc, tb):
+        try:
+            if exc_type is None:
+                self._finish()
+        except BaseException:
+            self._ds = None
+            if not self._stack.__exit__(*sys.exc_info()):
+                raise
+            return False
+        self._ds = None  # closes the dataset before the rename
+        return self._stack.__exit__(exc_type, exc, tb)
+
+    def _finish(self):
+        with gdal_env(self.path) as g:
+            counts = self.counts.astype(np.float64)
+            counts[0] = 0
+            cols = [(RatColumn("Histogram", "Real", "PixelCount"), counts)] + self._columns
+            nrows = max(len(v) for _, v in cols)
+            write_rat(g, self._ds.GetRasterBand(1), self.path, nrows, cols)
+            if self.overviews:
+                levels = overview_levels(*self.shape)
+                if levels:
+                    self._ds.BuildOverviews("NEAREST", levels)
+            self._ds.FlushCache()
+
+
+def write_segments(path, labels, *, geotransform=(0, 1, 0, 0, 0, -1), projection="",
+                   fmt="HFA", overviews=True, like=None):
+    """Write a whole segment image (rows, cols) uint32 to ``path``.
+
+    Georeferencing comes from ``like`` (a path or RasterInfo) when given,
+    else from ``geotransform`` and ``projection``.
+    """
+    if like is not None:
+        info = like if isinstance(like, RasterInfo) else raster_info(like)
+        geotransform, projection = info.geotransform, info.projection
+    labels = np.asarray(labels)
+    if labels.ndim != 2:
+        raise ValueError(f"labels: expected (rows, cols), got shape {labels.shape}")
+    with SegmentRasterWriter(path, *labels.shape, geotransform, projection, fmt,
+                             overviews) as w:
+        w.write(labels)
+    return path
