@@ -25,6 +25,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = "shepcore"
+#: The package folder checked (the first command-line argument overrides it).
 ROOT = Path(__file__).resolve().parents[1] / PACKAGE
 
 #: Layers each layer may import (besides itself).
@@ -88,6 +89,9 @@ def imports_of(path, module):
 
 
 def main():
+    global ROOT
+    if len(sys.argv) > 1:
+        ROOT = Path(sys.argv[1]).resolve()
     files = sorted(ROOT.rglob("*.py"))
     modules = {module_name(p): p for p in files}
     problems, graph = [], {}

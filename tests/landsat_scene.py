@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 import shepcore
-from shepcore import io, stats
+from shepcore import raster, stats
 
 REPO = Path(__file__).resolve().parents[1]
 BANDS = (4, 3, 2)
@@ -24,10 +24,10 @@ def landsat(folder):
     (statistics of every band and all spatial columns, 'B{b}_{stat}')."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    bands = {b: io.read_raster(band_path(b))[0][0] for b in BANDS}
+    bands = {b: raster.read_raster(band_path(b))[0][0] for b in BANDS}
     result = shepcore.segment(np.stack([bands[b] for b in BANDS]), nodata=0)
     seg = str(folder / "landsat_segments.img")
-    io.write_segments(seg, result.labels, like=str(band_path(4)))
+    raster.write_segments(seg, result.labels, like=str(band_path(4)))
     columns = {}
     for b in BANDS:
         columns.update(stats.segment_statistics(

@@ -12,6 +12,9 @@ import numpy as np
 import pytest
 from wfutil import make_workdir, run_snakemake, snakemake_cmd, write_geotiff
 
+#: Real snakemake runs: the full suite (make test), not the inner loop (make check).
+pytestmark = pytest.mark.slow
+
 STAGES = ["mosaic", "fit_model", "split_row", "segment_tile", "seams_row", "stitch",
           "assemble", "stats_part", "attributes", "table", "vector", "quicklook", "summary"]
 # Rules that must have finished before each stage can start.

@@ -162,7 +162,7 @@ def run_child(jobs, tmp_path, threads):
 def test_labels_do_not_depend_on_thread_count(tmp_path, scene):
     """NUMBA_NUM_THREADS=1 and 2 give byte-identical labels and centres, on
     inputs big enough for several parallel chunks (16384 items each)."""
-    from shepcore.io import read_raster
+    from shepcore.raster import read_raster
 
     jobs = {}
     noisy, _ = voronoi_scene(300, 320, bands=3, grid=(6, 6), noise=1500, seed=11)

@@ -11,7 +11,7 @@ import pytest
 from conftest import REPO
 
 import shepcore
-from shepcore.io import read_raster
+from shepcore.raster import read_raster
 
 LANDSAT_BANDS = [f"LC81070352015122LGN00_B{b}.tif" for b in (4, 3, 2)]
 

@@ -20,13 +20,8 @@ from pathlib import Path
 import pytest
 from wfutil import REPO, make_workdir, snakemake_cmd
 
-from shepcore.scenes import (
-    load_schema,
-    plan_scenes,
-    segment_memory_mb,
-    segment_runtime_min,
-    segment_threads,
-)
+from shepcore.pipeline.config import load_scenes, load_schema
+from shepcore.pipeline.resources import segment_memory_mb, segment_runtime_min, segment_threads
 
 pytestmark = pytest.mark.slurm
 
@@ -279,7 +274,7 @@ def test_slurm_run_matches_local(cluster, reference, tmp_path):
         f"rules change): {Counter(jobs.values())}")
     # The tiles of a batch run one after another, so a batch of 2 asks for
     # the cores and memory of one tile job and twice its time limit.
-    plan = plan_scenes({**CONFIG, "results": str(work / "results")},
+    plan = load_scenes({**CONFIG, "results": str(work / "results")},
                        load_schema(str(REPO / "workflow" / "schemas" / "config.schema.yaml")))
     plan = plan["demo"]
     for j in (j for j, comment in jobs.items() if comment == "rule_tiles_segment_tile"):

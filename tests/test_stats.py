@@ -1,7 +1,7 @@
 """shepcore.stats: per-segment band and spatial statistics against numpy
 references, identical results for any windows / budgets / partial order,
 a raster of more than a million segments within a memory budget, the demo
-Landsat scene, RAT output (shepcore.io.add_rat_columns) and every error
+Landsat scene, RAT output (shepcore.raster.add_rat_columns) and every error
 raised at the API boundary."""
 
 import json
@@ -28,7 +28,8 @@ from naive_stats import (
 from osgeo import gdal
 
 import shepcore
-from shepcore import _pairs, io, stats
+from shepcore import raster, stats
+from shepcore.stats import order as _pairs
 
 NODATA = {np.uint8: 255, np.int16: -32768, np.uint16: 0, np.float32: -9999.0}
 SPATIAL = ("pixel_count", "area", "centroid", "bbox", "edge_pixels")
@@ -64,7 +65,7 @@ def scene(request, tmp_path_factory):
     labels = random_labels(61, 83, seed=3)
     image = np.stack([random_band(rng, dtype, labels.shape) for _ in range(2)])
     image[:, labels == 2] = NODATA[dtype]  # a segment with no valid pixel
-    seg = io.write_segments(str(folder / "seg.img"), labels, geotransform=GT, projection=UTM)
+    seg = raster.write_segments(str(folder / "seg.img"), labels, geotransform=GT, projection=UTM)
     img = write_image(folder / "img.tif", image, geotransform=GT, projection=UTM,
                       nodata=NODATA[dtype])
     return seg, img, labels, image, NODATA[dtype], dtype
@@ -103,7 +104,7 @@ def test_percentiles_are_numpy_linear_on_float64_bit_for_bit(tmp_path):
     itself overflows; ours equals np.percentile of the float64 values."""
     labels = np.ones((1, 4), np.uint32)
     values = np.array([[-30000, 30000, -29999, 29999]], np.int16)
-    seg = io.write_segments(str(tmp_path / "s.img"), labels)
+    seg = raster.write_segments(str(tmp_path / "s.img"), labels)
     img = write_image(tmp_path / "i.tif", values, geotransform=(0, 1, 0, 0, 0, -1))
     cols = stats.segment_statistics(seg, img, statistics=["median", "p10", "p37.5"])
     x = values.ravel().astype(np.float64)
@@ -119,7 +120,7 @@ def test_mode_ties_take_the_smallest_value(tmp_path):
     values = np.array([[5, 3, 5, 3, 9, 8],
                        [7, 7, 1, 2, 8, 9]], np.uint16)
     # fmt: on
-    seg = io.write_segments(str(tmp_path / "s.img"), labels)
+    seg = raster.write_segments(str(tmp_path / "s.img"), labels)
     img = write_image(tmp_path / "i.tif", values)
     cols = stats.segment_statistics(seg, img, statistics=["mode"])
     np.testing.assert_array_equal(cols["B1_mode"], [-9999, 3, 8])
@@ -149,7 +150,7 @@ def test_edge_pixels_and_bbox_hand_made(tmp_path):
                        [1, 0, 0, 2, 2],
                        [3, 3, 3, 3, 3]], np.uint32)
     # fmt: on
-    seg = io.write_segments(str(tmp_path / "s.img"), labels)
+    seg = raster.write_segments(str(tmp_path / "s.img"), labels)
     for windows in ([None], [(r, 0, 1, 5) for r in range(4)],
                     [(0, 0, 2, 2), (0, 2, 2, 3), (2, 0, 2, 3), (2, 3, 2, 2)]):
         parts = [stats.partial_statistics(seg, None, w, statistics=(), spatial=SPATIAL)
@@ -167,7 +168,7 @@ def test_edge_pixels_and_bbox_hand_made(tmp_path):
                          ids=["north-up", "rotated"])
 def test_spatial_statistics_match_reference(tmp_path, geotransform):
     labels = random_labels(47, 59, seed=11)
-    seg = io.write_segments(str(tmp_path / "s.img"), labels, geotransform=geotransform)
+    seg = raster.write_segments(str(tmp_path / "s.img"), labels, geotransform=geotransform)
     ref = spatial_stats(labels, geotransform, int(labels.max()) + 1)
     for memory_mb in (512, 0.01):
         cols = stats.segment_statistics(seg, statistics=(), spatial=SPATIAL,
@@ -221,7 +222,7 @@ def test_partials_combine_to_the_whole_raster_result(scene, tmp_path, monkeypatc
     kw = dict(statistics=ALL_STATS, spatial=SPATIAL)
     whole = stats.segment_statistics(seg, img, **kw)
     strips = stats.segment_statistics(seg, img, memory_mb=0.02, **kw)
-    assert len(stats.plan_windows(seg, 0.02)) > 10
+    assert len(stats.stats_windows(seg, 0.02)) > 10
     windows = block_windows(*labels.shape, [5, 29, 30], [17, 60])
     rng = np.random.default_rng(1)
     rng.shuffle(windows)
@@ -252,7 +253,7 @@ def test_partials_combine_to_the_whole_raster_result(scene, tmp_path, monkeypatc
 def test_merged_pairs_is_a_sorted_merge_in_small_chunks(monkeypatch, dtype):
     """Sources sorted by (segment, value) with many ties, merged through
     buffers of 2 pairs: the concatenated chunks are the full sorted merge."""
-    from shepcore._partialfile import PartialReader
+    from shepcore.stats.store import PartialReader
 
     rng = np.random.default_rng(3)
     readers, allseg, allval = [], [], []
@@ -294,7 +295,7 @@ def test_without_histogram_column_results_are_the_same(scene, tmp_path):
     ds.SetProjection(UTM)
     ds.GetRasterBand(1).WriteArray(labels)
     ds = None
-    assert io.rat_columns(plain) == (0, [])
+    assert raster.rat_columns(plain) == (0, [])
     kw = dict(statistics=["mean", "median", "mode"], spatial=["edge_pixels"], memory_mb=0.02)
     a = stats.segment_statistics(seg, img, **kw)
     b = stats.segment_statistics(plain, img, **kw)
@@ -305,7 +306,7 @@ def test_without_histogram_column_results_are_the_same(scene, tmp_path):
 def test_id_gaps_get_missing_values(tmp_path):
     labels = np.array([[1, 1, 5], [5, 0, 7]], np.uint32)
     values = np.array([[1, 2, 3], [4, 5, 6]], np.uint8)
-    seg = io.write_segments(str(tmp_path / "s.img"), labels)
+    seg = raster.write_segments(str(tmp_path / "s.img"), labels)
     img = write_image(tmp_path / "i.tif", values)
     cols = stats.segment_statistics(seg, img, statistics=["count", "mean"],
                                     spatial=["pixel_count", "bbox_row0", "area"],
@@ -352,9 +353,9 @@ def test_more_than_a_million_segments_within_the_memory_budget(tmp_path):
     assert nseg > 1_000_000
     image = rng.integers(1, 4000, (rows, cols)).astype(np.uint16)
     image[rng.random(image.shape) < 0.05] = 0
-    seg = io.write_segments(str(tmp_path / "big.img"), labels)
+    seg = raster.write_segments(str(tmp_path / "big.img"), labels)
     img = write_image(tmp_path / "big.tif", image, nodata=0)
-    small_seg = io.write_segments(str(tmp_path / "small.img"), labels[:40, :50])
+    small_seg = raster.write_segments(str(tmp_path / "small.img"), labels[:40, :50])
     small_img = write_image(tmp_path / "small.tif", image[:40, :50], nodata=0)
     budget = 24
     env = dict(os.environ, GDAL_CACHEMAX="8", PYTHONPATH=str(REPO))
@@ -370,7 +371,7 @@ def test_more_than_a_million_segments_within_the_memory_budget(tmp_path):
     # set of (segment, value) pairs 7 MB: a budget of 24 MB must hold.
     assert growth_mb < 1.5 * budget, f"peak memory grew by {growth_mb:.1f} MB"
 
-    rat = io.read_rat(out)
+    rat = raster.read_rat(out)
     assert len(rat["B1_mean"]) == nseg + 1
     counts = np.bincount(labels.ravel(), minlength=nseg + 1)
     counts[0] = 0
@@ -440,8 +441,8 @@ def test_landsat_scene_statistics_equal_numpy(scene_landsat, tmp_path):
                 "mode": values[np.argmax(freq)], "p10": np.percentile(x, 10),
                 "p90": np.percentile(x, 90)}, rel=1e-12, abs=0)
             assert got["mean"] == np.mean(x) and got["p90"] == np.percentile(x, 90)
-    out = io.add_rat_columns(d["segments"], cols, str(tmp_path / "with_stats.img"))
-    rat = io.read_rat(out)
+    out = raster.add_rat_columns(d["segments"], cols, str(tmp_path / "with_stats.img"))
+    rat = raster.read_rat(out)
     for name, values in cols.items():
         np.testing.assert_array_equal(rat[name], values, err_msg=name)
 
@@ -454,7 +455,7 @@ def big_segments(tmp_path):
     """A 520 x 530 segment raster (HFA, with overviews and an extra column)."""
     labels = random_labels(520, 530, seed=2)
     path = str(tmp_path / "segs.img")
-    with io.SegmentRasterWriter(path, *labels.shape, GT, UTM) as w:
+    with raster.SegmentRasterWriter(path, *labels.shape, GT, UTM) as w:
         w.write(labels)
         w.add_column("class", np.arange(labels.max() + 1) % 3)
     return path, labels
@@ -472,8 +473,8 @@ def test_add_rat_columns_copies_everything_and_adds(big_segments, tmp_path, fmt)
     n = int(labels.max())
     new = {"score": np.linspace(0, 1, n + 1), "big": np.arange(n + 1) * 2**40,
            "flag": np.arange(n + 1) % 2 == 0, "Red": np.arange(n + 1) % 256}
-    out = str(tmp_path / ("out" + io.FORMATS[fmt][0]))
-    assert io.add_rat_columns(path, new, out) == out
+    out = str(tmp_path / ("out" + raster.FORMATS[fmt][0]))
+    assert raster.add_rat_columns(path, new, out) == out
     assert file_bytes(path) == before
     src, dst = gdal.Open(path), gdal.Open(out)
     assert dst.GetDriver().ShortName == fmt
@@ -484,13 +485,13 @@ def test_add_rat_columns_copies_everything_and_adds(big_segments, tmp_path, fmt)
     assert dst.GetRasterBand(1).GetOverviewCount() == src.GetRasterBand(1).GetOverviewCount() > 0
     np.testing.assert_array_equal(dst.GetRasterBand(1).GetOverview(0).ReadAsArray(),
                                   src.GetRasterBand(1).GetOverview(0).ReadAsArray())
-    nrows, columns = io.rat_columns(out)
+    nrows, columns = raster.rat_columns(out)
     assert nrows == n + 1
     assert [(c.name, c.type, c.usage) for c in columns] == [
         ("Histogram", "Real", "PixelCount"), ("class", "Integer", "Generic"),
         ("score", "Real", "Generic"), ("big", "Real", "Generic"),
         ("flag", "Integer", "Generic"), ("Red", "Integer", "Red")]
-    rat, old = io.read_rat(out), io.read_rat(path)
+    rat, old = raster.read_rat(out), raster.read_rat(path)
     np.testing.assert_array_equal(rat["Histogram"], old["Histogram"])
     np.testing.assert_array_equal(rat["class"], old["class"])
     rtol = 0 if fmt == "HFA" else 1e-15  # GTiff's .aux.xml keeps 16 significant digits
@@ -514,7 +515,7 @@ def test_write_segment_statistics_streams_into_a_new_raster(scene, tmp_path):
     cols = stats.segment_statistics(seg, img, **kw)
     out = stats.write_segment_statistics(seg, img, str(tmp_path / "o.img"), memory_mb=0.02,
                                          **kw)
-    rat = io.read_rat(out)
+    rat = raster.read_rat(out)
     for name, values in cols.items():
         np.testing.assert_array_equal(rat[name], values, err_msg=name)
     assert "Histogram" in rat
@@ -524,11 +525,11 @@ def test_add_rat_columns_refuses_bad_requests(big_segments, tmp_path):
     path, labels = big_segments
     n = int(labels.max())
     with pytest.raises(ValueError, match="overwrite the input"):
-        io.add_rat_columns(path, {"x": np.zeros(n + 1)}, path)
+        raster.add_rat_columns(path, {"x": np.zeros(n + 1)}, path)
     with pytest.raises(ValueError, match="already has a column 'class'"):
-        io.add_rat_columns(path, {"class": np.zeros(n + 1)}, str(tmp_path / "a.img"))
+        raster.add_rat_columns(path, {"class": np.zeros(n + 1)}, str(tmp_path / "a.img"))
     with pytest.raises(ValueError, match=f"3 rows, expected {n + 1}"):
-        io.add_rat_columns(path, {"x": np.zeros(3)}, str(tmp_path / "b.img"))
+        raster.add_rat_columns(path, {"x": np.zeros(3)}, str(tmp_path / "b.img"))
     assert not os.path.exists(tmp_path / "b.img")
     assert not [p for p in os.listdir(tmp_path) if p.startswith(".")]
 
@@ -566,7 +567,7 @@ def test_mismatched_grids_name_both_files(scene, tmp_path, change):
     (dict(statistics=["p101"]), r"statistics: percentile 'p101' outside 0\.\.100"),
     (dict(statistics=["p-5"]), r"statistics: unknown statistic 'p-5'"),
     (dict(spatial=["perimeter"]), r"spatial: unknown spatial statistic 'perimeter'"),
-    (dict(window=(50, 0, 20, 10)), r"window: \(50, 0, 20, 10\) outside"),
+    (dict(window=(50, 0, 20, 10)), r"window \(50, 0, 20, 10\) outside"),
     (dict(memory_mb=0), r"memory_mb must be in \(0"),
     (dict(column_template="B{band}"), r"column_template: .* must contain '\{stat\}'"),
     (dict(column_template="{stat}"), r"column_template: .* duplicate column names"),

@@ -23,9 +23,12 @@ from wfutil import (
 )
 
 import shepcore
-from shepcore.io import read_raster
+from shepcore.raster import read_raster
 from shepcore.synthetic import voronoi_scene
-from shepcore.tiling import tile_grid
+from shepcore.tiles.grid import tile_grid
+
+#: Real snakemake runs: the full suite (make test), not the inner loop (make check).
+pytestmark = pytest.mark.slow
 
 DEMO = [str(REPO / "data" / "demo" / f"LC81070352015122LGN00_B{b}.tif") for b in (4, 3, 2)]
 

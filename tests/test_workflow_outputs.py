@@ -11,7 +11,10 @@ from osgeo import gdal, ogr
 from test_workflow import demo_run  # noqa: F401  (module fixture)
 from wfutil import REPO, read_labels, run_snakemake
 
-from shepcore.io import read_raster, read_rat
+from shepcore.raster import read_raster, read_rat
+
+#: Real snakemake runs: the full suite (make test), not the inner loop (make check).
+pytestmark = pytest.mark.slow
 
 SCENE = "demo"
 

@@ -64,7 +64,7 @@ def run_snakemake(workdir, *args, cores=2, check=True):
 
 def read_labels(path):
     """A segment raster as (rows, cols) uint32."""
-    from shepcore.io import read_raster
+    from shepcore.raster import read_raster
 
     return read_raster(str(path))[0][0]
 

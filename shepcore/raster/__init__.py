@@ -11,16 +11,17 @@ on first use, so importing this package is cheap.
 from .copy import add_rat_columns, copy_segment_raster
 from .env import RasterError, gdal_env
 from .grid import check_same_grid, same_crs
-from .rat import RatColumn, read_rat, read_rat_rows, rat_columns
+from .rat import RatColumn, rat_columns, read_rat, read_rat_rows
 from .read import RasterInfo, band_details, raster_info, read_grid_sample, read_raster
 from .vrt import MosaicLayout, mosaic_layout, write_vrt
 from .windows import Window, window_geotransform
-from .write import FORMATS, SegmentRasterWriter, output_path, write_segments
+from .write import FORMATS, SegmentRasterWriter, output_path, overview_levels, write_segments
 
 __all__ = [
     "FORMATS", "MosaicLayout", "RasterError", "RasterInfo", "RatColumn",
     "SegmentRasterWriter", "Window", "add_rat_columns", "band_details", "check_same_grid",
-    "copy_segment_raster", "gdal_env", "mosaic_layout", "output_path", "rat_columns",
+    "copy_segment_raster", "gdal_env", "mosaic_layout", "output_path", "overview_levels",
+    "rat_columns",
     "raster_info", "read_grid_sample", "read_raster", "read_rat", "read_rat_rows",
     "same_crs", "window_geotransform", "write_segments", "write_vrt",
 ]

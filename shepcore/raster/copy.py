@@ -15,6 +15,7 @@ from .read import numpy_dtype, open_segments
 from .windows import STRIP_PIXELS, check_window, window_geotransform
 from .write import FORMATS, add_counts, check_format, create_segment_band
 
+
 def _output_format(out_path, fmt, src_driver):
     if fmt is None:
         ext = os.path.splitext(str(out_path))[1].lower()

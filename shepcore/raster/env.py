@@ -33,7 +33,7 @@ def gdal():
 
 
 @contextlib.contextmanager
-def gdal_env(path="", *, cache_bytes=None, options=None):
+def gdal_env(path="", *, cache_bytes=None, options=None, map_errors=True):
     """GDAL with exceptions on, for one block.
 
     Parameters
@@ -45,6 +45,10 @@ def gdal_env(path="", *, cache_bytes=None, options=None):
     options : dict of str to str, optional
         GDAL configuration options for the block; a value the caller already
         set is kept.
+    map_errors : bool
+        Turn RuntimeErrors (GDAL failures) raised in the block into
+        RasterErrors. False for a long-lived block that runs the caller's
+        code (e.g. a writer's lifetime), whose own errors must pass unchanged.
 
     Yields
     ------
@@ -62,6 +66,8 @@ def gdal_env(path="", *, cache_bytes=None, options=None):
             g.SetConfigOption(key, old_options[key] or value)
         yield g
     except RuntimeError as err:
+        if not map_errors:
+            raise
         msg = str(err).strip().splitlines()[0] if str(err).strip() else "GDAL error"
         raise RasterError(f"{path}: {msg}") from None
     finally:

@@ -49,19 +49,45 @@ def _usage_names(g):
     return {getattr(g, n): n[4:] for n in dir(g) if n.startswith("GFU_") and n != "GFU_MaxCount"}
 
 
-def _write_values(rat, i, col, start, values, path):
-    """Rows start.. of column i; an Integer column refuses values beyond 32 bits."""
+def _check_values(col, values, path):
+    """values as an array fit for ``col``; an Integer column refuses values
+    beyond 32 bits."""
     values = np.asarray(values)
-    if col.type == "String":  # WriteArray of strings crashes GDAL 3.6's bindings
-        for k, v in enumerate(values):
-            rat.SetValueAsString(start + k, i, v.decode() if isinstance(v, bytes) else str(v))
-    elif col.type == "Integer":
-        if values.size and (values.min() < _INT32[0] or values.max() >= _INT32[1]):
-            raise RasterError(f"{path}: RAT column {col.name}: values outside the "
-                              "32-bit integer range")
-        rat.WriteArray(np.ascontiguousarray(values, np.int32), i, start)
-    else:
-        rat.WriteArray(np.ascontiguousarray(values, np.float64), i, start)
+    if col.type == "Integer" and values.size and (values.min() < _INT32[0]
+                                                  or values.max() >= _INT32[1]):
+        raise RasterError(f"{path}: RAT column {col.name}: values outside the "
+                          "32-bit integer range")
+    return values
+
+
+class _TableWriter:
+    """Rows into the columns of a RAT. GDAL 3.6's ``WriteArray`` with a
+    start row > 0 writes garbage into an in-memory table, so numeric columns
+    of one are gathered whole and written once; a table in the file (HFA)
+    takes chunks directly."""
+
+    def __init__(self, rat, nrows, in_memory, path):
+        self.rat, self.nrows, self.path = rat, nrows, path
+        self.buffers = {} if in_memory else None
+
+    def put(self, i, col, start, values):
+        values = _check_values(col, values, self.path)
+        if col.type == "String":  # WriteArray of strings crashes GDAL 3.6's bindings
+            for k, v in enumerate(values):
+                self.rat.SetValueAsString(start + k, i, v.decode() if isinstance(v, bytes)
+                                          else str(v))
+            return
+        dtype = np.int32 if col.type == "Integer" else np.float64
+        if self.buffers is None:
+            self.rat.WriteArray(np.ascontiguousarray(values, dtype), i, start)
+            return
+        if i not in self.buffers:
+            self.buffers[i] = np.zeros(self.nrows, dtype)
+        self.buffers[i][start:start + len(values)] = values
+
+    def close(self):
+        for i, values in sorted((self.buffers or {}).items()):
+            self.rat.WriteArray(values, i)
 
 
 def write_rat(g, band, path, nrows, columns, chunks=(), *, in_memory=True):
@@ -93,6 +119,7 @@ def write_rat(g, band, path, nrows, columns, chunks=(), *, in_memory=True):
     for col, _ in columns:
         rat.CreateColumn(col.name, getattr(g, "GFT_" + col.type), getattr(g, "GFU_" + col.usage))
     rat.SetRowCount(nrows)
+    table = _TableWriter(rat, nrows, in_memory, path)
     streamed = {}
     for i, (col, source) in enumerate(columns):
         if source is None:
@@ -104,8 +131,8 @@ def write_rat(g, band, path, nrows, columns, chunks=(), *, in_memory=True):
                               f"rows, expected {nrows}")
         for start in range(0, nrows, RAT_CHUNK_ROWS):
             stop = min(nrows, start + RAT_CHUNK_ROWS)
-            rows = source(start, stop) if values is None else values[start:stop]
-            _write_values(rat, i, col, start, rows, path)
+            table.put(i, col, start, source(start, stop) if values is None
+                      else values[start:stop])
     covered = 0
     for start, chunk in chunks:
         if start != covered:
@@ -120,11 +147,12 @@ def write_rat(g, band, path, nrows, columns, chunks=(), *, in_memory=True):
                               f"(the segment raster's RAT rows)")
         for name, values in chunk.items():
             i, col = streamed[name]
-            _write_values(rat, i, col, start, values, path)
+            table.put(i, col, start, values)
         covered += length
     if streamed and covered != nrows:
         raise RasterError(f"{path}: new RAT columns have {covered} rows, expected {nrows} "
                           "(the segment raster's RAT rows)")
+    table.close()
     if in_memory:
         band.SetDefaultRAT(rat)
 

@@ -114,9 +114,10 @@ class SegmentRasterWriter:
         with contextlib.ExitStack() as stack:
             self._tmp = stack.enter_context(atomic_path(self.path))
             cache = min(gdal().GetCacheMax(), WRITE_CACHE_BYTES)
-            stack.enter_context(gdal_env(self.path, cache_bytes=cache))
-            self._ds, _ = create_segment_band(gdal(), self._tmp, *self.shape, self.fmt,
-                                              self.geotransform, self.projection)
+            stack.enter_context(gdal_env(self.path, cache_bytes=cache, map_errors=False))
+            with gdal_env(self.path) as g:
+                self._ds, _ = create_segment_band(g, self._tmp, *self.shape, self.fmt,
+                                                  self.geotransform, self.projection)
             self._stack = stack.pop_all()
         return self
 

@@ -9,7 +9,8 @@ from naive_stats import GT, UTM, random_labels
 from osgeo import gdal
 from scipy.stats import spearmanr
 
-from shepcore import colour, io
+from shepcore import raster
+from shepcore.products import colour
 
 
 def adjacent_pairs(labels):
@@ -45,7 +46,7 @@ def test_random_colours_keep_neighbours_apart(tmp_path):
     apart = colour.random_colours(n, seed=1, labels=labels)
     assert (rgb_distance(plain, pairs) < 80).mean() > 0.05  # chance alone is not enough
     assert (rgb_distance(apart, pairs) >= 80).all()
-    seg = io.write_segments(str(tmp_path / "s.img"), labels)
+    seg = raster.write_segments(str(tmp_path / "s.img"), labels)
     np.testing.assert_array_equal(colour.random_colours(n, seed=1, labels=seg), apart)
     np.testing.assert_array_equal(apart, colour.random_colours(n, seed=1, labels=labels))
 
@@ -93,10 +94,10 @@ def test_stretch_colours_nan_rows_weights_and_errors():
 @pytest.mark.parametrize("fmt", ["HFA", "GTiff"])
 def test_colour_columns_are_written_with_colour_usages(tmp_path, fmt):
     labels = random_labels(40, 50, seed=1)
-    seg = io.write_segments(str(tmp_path / "s.img"), labels, geotransform=GT, projection=UTM)
+    seg = raster.write_segments(str(tmp_path / "s.img"), labels, geotransform=GT, projection=UTM)
     rgba = colour.random_colours(int(labels.max()), seed=2, labels=labels)
-    out = io.add_rat_columns(seg, colour.colour_columns(rgba),
-                             str(tmp_path / ("c" + io.FORMATS[fmt][0])))
+    out = raster.add_rat_columns(seg, colour.rgba_to_columns(rgba),
+                             str(tmp_path / ("c" + raster.FORMATS[fmt][0])))
     ds = gdal.Open(out)
     rat = ds.GetRasterBand(1).GetDefaultRAT()
     usage = {rat.GetUsageOfCol(i): i for i in range(rat.GetColumnCount())}
@@ -126,9 +127,9 @@ clipped at the 5th and 95th percentiles)."""
     labels, cols = d["labels"], d["columns"]
     rgba = colour.stretch_colours(cols["B4_mean"], cols["B3_mean"], cols["B2_mean"],
                                   missing_value=-9999)
-    out = io.add_rat_columns(d["segments"], colour.colour_columns(rgba),
+    out = raster.add_rat_columns(d["segments"], colour.rgba_to_columns(rgba),
                              str(tmp_path / "coloured.img"))
-    table = io.read_rat(out, ["Red", "Green", "Blue", "Opacity"])
+    table = raster.read_rat(out, ["Red", "Green", "Blue", "Opacity"])
     coloured = np.stack([table[c][labels] for c in ("Red", "Green", "Blue")])
     valid = (labels != 0) & (d["bands"][4] != 0)
     assert (table["Opacity"][labels][valid] == 255).all()
