@@ -29,7 +29,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import numpy as np
 import shepcore
-from shepcore.io import read_raster
+from shepcore.raster import read_raster
 paths = sys.argv[2:]
 nodata = None if sys.argv[1] == "none" else float(sys.argv[1])
 parts = [read_raster(p) for p in paths]

@@ -11,6 +11,7 @@ from .combine import combine_partials, iter_column_chunks
 from .partial import partial_in_window, stats_windows
 from .spec import COUNT_COLUMNS, DEFAULT_STATISTICS, make_spec
 
+
 def _windows(spec, segments_path, memory_mb, window):
     npct = max([len(n["qs"]) for n in spec.band_needs()] + [0])
     return stats_windows(segments_path, memory_mb, window, bands=len(spec.bands),
