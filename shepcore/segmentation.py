@@ -7,13 +7,24 @@ import numpy as np
 
 from . import _validate as v
 from ._kernels.clump import clump
-from ._kernels.eliminate import eliminate_single_pixels, eliminate_small_segments
+from ._kernels.eliminate import (
+    eliminate_single_pixels,
+    eliminate_small_segments,
+    small_segment_reasons,
+)
 from ._kernels.nearest import assign_image, centre_index, half_gap2
-from ._kernels.relabel import count_pixels, relabel_sequential, spectral_sums
+from ._kernels.relabel import (
+    count_pixels,
+    relabel_sequential,
+    relabel_sequential_ids,
+    spectral_sums,
+)
 from .model import NoValidPixelsError, SpectralModel, check_model, fit_model
+from .survivors import count_reasons
 
 #: Bound on repeated passes for one segment size (algorithm.md, stage 4).
 MAX_PASSES_PER_SIZE = 1000
+
 
 
 @dataclass
@@ -37,6 +48,11 @@ class SegmentationResult:
     timings : dict of str to float
         Wall seconds per stage: fit, assign, clump, single_pixels,
         small_segments, relabel.
+    small_reason : (N + 1,) ndarray of uint8
+        Why a segment below ``min_segment_size`` survived (0 for the
+        others): 1 no non-null neighbour, 2 no strictly larger neighbour,
+        3 the nearest larger one beyond ``max_spectral_diff``; names in
+        :data:`shepcore.survivors.SURVIVOR_REASONS`.
     """
 
     labels: np.ndarray
@@ -46,6 +62,12 @@ class SegmentationResult:
     single_pixels_eliminated: int
     small_segments_eliminated: int
     timings: dict = field(default_factory=dict)
+    small_reason: np.ndarray = None
+
+    def segments_below_min_size(self):
+        """{reason name: number of segments} for the segments left below
+        min_segment_size (see ``small_reason``)."""
+        return count_reasons(self.small_reason)
 
 
 def segment(
@@ -204,6 +226,7 @@ def _segment_with_model(img, model, nodata, limit, min_size, eight, timings):
     t = _lap(timings, "single_pixels", t)
 
     merged = 0
+    reasons = np.zeros(nlabels + 1, np.uint8)
     if min_size > 1:
         sizes = count_pixels(labels, nlabels)
         sums = spectral_sums(img, labels, nlabels)
@@ -211,10 +234,14 @@ def _segment_with_model(img, model, nodata, limit, min_size, eight, timings):
         merged = eliminate_small_segments(
             labels, sizes, sums, min_size, max_diff2, eight, MAX_PASSES_PER_SIZE
         )
+        reasons = small_segment_reasons(labels, sizes, sums, min_size, max_diff2, eight)
         del sums
     t = _lap(timings, "small_segments", t)
 
-    nsegments = relabel_sequential(labels, nlabels)
+    nsegments, new_id = relabel_sequential_ids(labels, nlabels)
+    small_reason = np.zeros(nsegments + 1, np.uint8)
+    small_reason[new_id] = reasons  # labels gone map to 0, whose reason is 0
+    small_reason[0] = 0
     _lap(timings, "relabel", t)
     return SegmentationResult(
         labels=labels,
@@ -224,6 +251,7 @@ def _segment_with_model(img, model, nodata, limit, min_size, eight, timings):
         single_pixels_eliminated=int(singles),
         small_segments_eliminated=int(merged),
         timings=timings,
+        small_reason=small_reason,
     )
 
 

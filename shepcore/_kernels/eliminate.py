@@ -258,3 +258,53 @@ def _small_labels(sizes, min_size):
             labs[i] = lab
             i += 1
     return labs
+
+
+@njit(**JIT)
+def small_segment_reasons(labels, sizes, sums, min_size, max_diff2, eight):
+    """Why each segment below ``min_size`` survived the elimination.
+
+    labels : (R, C) uint32; sizes : (N + 1,) int64; sums : (N + 1, B)
+    float64 (the state after :func:`eliminate_small_segments`). Returns
+    (N + 1,) uint8: 0 for segments of ``min_size`` or more (and for 0);
+    1 when no neighbour pixel belongs to another non-null segment; 2 when
+    none of its neighbours is strictly larger; 3 when the spectrally
+    nearest strictly larger neighbour is beyond ``max_diff2`` (squared).
+    """
+    nneigh = 8 if eight else 4
+    nrows, ncols = labels.shape
+    nb = sums.shape[1]
+    out = np.zeros(sizes.size, np.uint8)
+    offsets, pixels = _small_segment_pixels(labels, sizes, min_size)
+    mean = np.empty(nb)
+    for a in range(1, sizes.size):
+        size_a = sizes[a]
+        if size_a == 0 or size_a >= min_size:
+            continue
+        for b in range(nb):
+            mean[b] = sums[a, b] / size_a
+        other = False
+        best_d2 = np.inf
+        for j in range(offsets[a], offsets[a + 1]):
+            p = pixels[j]
+            r = p // ncols
+            c = p % ncols
+            for k in range(nneigh):
+                rr = r + _DR[k]
+                cc = c + _DC[k]
+                if rr < 0 or rr >= nrows or cc < 0 or cc >= ncols:
+                    continue
+                lab = labels[rr, cc]
+                if lab == 0 or lab == a:
+                    continue
+                other = True
+                if sizes[lab] <= size_a:
+                    continue
+                d2 = 0.0
+                for b in range(nb):
+                    diff = mean[b] - sums[lab, b] / sizes[lab]
+                    d2 += diff * diff
+                if d2 < best_d2:
+                    best_d2 = d2
+        out[a] = 1 if not other else (2 if best_d2 == np.inf else 3)
+    return out

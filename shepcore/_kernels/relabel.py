@@ -35,6 +35,13 @@ def spectral_sums(image, labels, nlabels):
 def relabel_sequential(labels, nlabels):
     """Renumber labels (R, C) uint32 in place to 1..N in raster order of each
     label's first pixel; 0 stays 0. Returns N."""
+    return relabel_sequential_ids(labels, nlabels)[0]
+
+
+@njit(**JIT)
+def relabel_sequential_ids(labels, nlabels):
+    """As :func:`relabel_sequential`; returns (N, new_id (nlabels + 1,)
+    uint32: the new ID of every old label, 0 for labels that are gone)."""
     new_id = np.zeros(nlabels + 1, np.uint32)
     flat = labels.reshape(-1)
     count = 0
@@ -45,4 +52,4 @@ def relabel_sequential(labels, nlabels):
                 count += 1
                 new_id[lab] = count
             flat[p] = new_id[lab]
-    return count
+    return count, new_id

@@ -16,7 +16,7 @@ def fit_scene_model(mosaic, out, *, num_clusters, max_spectral_diff, spectral_di
                     fixed_init, seed, sample_pixels, nodata):
     """Sample ``mosaic`` on a regular grid at full resolution, fit k-means,
     save the model to ``out``. Returns the SpectralModel."""
-    samples = read_grid_sample(mosaic, sample_pixels)
+    samples = read_grid_sample(mosaic, sample_pixels, nodata=nodata)
     try:
         model = fit_model(samples, num_clusters=num_clusters, nodata=nodata,
                           max_spectral_diff=max_spectral_diff,

@@ -165,33 +165,42 @@ def segment_strips(path, window=None, overlap=0):
             yield strip, band.ReadAsArray(strip.col, strip.row, strip.cols, strip.rows)
 
 
-def read_grid_sample(path, sample_pixels, bands=None):
-    """About ``sample_pixels`` pixels of a raster on a regular grid, read at
-    full resolution (never from overviews).
+def read_grid_sample(path, sample_pixels, bands=None, nodata=None):
+    """About ``sample_pixels`` non-null pixels of a raster on a regular grid,
+    read at full resolution (never from overviews); see
+    :func:`shepcore.sampling.sample_grid`.
 
-    Returns samples (N, B) in the file's data type. Rows are read one at a
-    time from one open dataset, so only about 1/step of the raster is
+    nodata : float or None
+        Null value of the scene (None = no null value; NaN and infinities
+        are always null).
+
+    Returns samples (N, B) in the file's data type, all non-null. Rows are
+    read one at a time from one open dataset, so only the sampled rows are
     decoded (blocks shared by sampled rows come from GDAL's block cache).
     """
+    from ..nulls import valid_samples
+    from ..sampling import sample_grid
+
     with gdal_env(path) as g:
         ds = open_raster(g, path)
         band_list = check_bands(bands, ds.RasterCount, path)
         rows, cols = ds.RasterYSize, ds.RasterXSize
-        step = max(1, int((rows * cols / max(1, sample_pixels)) ** 0.5))
         dtype = numpy_dtype(g, ds.GetRasterBand(band_list[0]), path)
-        picked_rows = range(step // 2, rows, step)
-        picked_cols = slice(step // 2, None, step)
-        ncols = len(range(cols)[picked_cols])
-        out = np.empty((len(band_list), len(picked_rows), ncols), dtype)
-        line = np.empty(cols, dtype)
         # GDAL's block cache (5 % of RAM by default) would fill with every
-        # block touched; one row of blocks of one band is all we reuse.
+        # block touched; one row of blocks of each band is all we reuse.
         block_rows = max(ds.GetRasterBand(b).GetBlockSize()[1] for b in band_list)
-        cache = max(16 << 20, 2 * block_rows * cols * dtype.itemsize)
-        with gdal_env(path, cache_bytes=cache):
-            for i, b in enumerate(band_list):
-                band = ds.GetRasterBand(b)
+        cache = max(16 << 20, 2 * block_rows * cols * dtype.itemsize * len(band_list))
+        line = np.empty(cols, dtype)
+
+        def read(picked_rows, picked_cols):
+            out = np.empty((len(band_list), picked_rows.size, picked_cols.size), dtype)
+            with gdal_env(path, cache_bytes=cache):
                 for j, r in enumerate(picked_rows):
-                    band.ReadAsArray(0, r, cols, 1, buf_obj=line[np.newaxis])
-                    out[i, j] = line[picked_cols]
-        return out.reshape(len(band_list), -1).T
+                    for i, b in enumerate(band_list):
+                        ds.GetRasterBand(b).ReadAsArray(0, int(r), cols, 1,
+                                                        buf_obj=line[np.newaxis])
+                        out[i, j] = line[picked_cols]
+            return out.reshape(len(band_list), -1).T
+
+        return sample_grid(rows, cols, sample_pixels, read,
+                           lambda x: valid_samples(x, nodata))

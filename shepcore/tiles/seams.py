@@ -97,16 +97,21 @@ def _best_partner(src, dst, wanted):
     return np.stack([pair_src[first], pair_dst[first]], axis=1)
 
 
-def row_seam_pairs(tiles, grid_row, load_labels):
+def row_seam_pairs(tiles, grid_row, load_labels, load_to_label=None):
     """All joins for the seams of one tile row, as (M, 4) int64 rows of
     (tile index a, label a, tile index b, label b).
 
     load_labels : callable tile -> (rows, cols) uint32 array (ideally a
     memory map, so that only the strips are read).
+    load_to_label : callable tile -> (P + 1,) uint32 or None
+        Label of every local ID, when core pieces carry IDs of their own
+        (see :mod:`shepcore.tiles.pieces`); matching is by label.
     """
     out = []
     for a, b in seam_neighbours(tiles, grid_row):
         strip_a, strip_b, seam = overlap_strips(a, b, load_labels(a), load_labels(b))
+        if load_to_label is not None:
+            strip_a, strip_b = load_to_label(a)[strip_a], load_to_label(b)[strip_b]
         pairs = match_strips(strip_a, strip_b, seam)
         block = np.empty((len(pairs), 4), np.int64)
         block[:, 0] = a.index
