@@ -4,12 +4,15 @@ tile (Shepherd et al. 2019, section 2.1)."""
 import json
 import warnings
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from . import _validate as v
 from ._files import write_text_atomic
-from ._kernels.nearest import centre_index, half_gap2, lloyd_step
+from ._kernels.kmeans import kmeanspp as _kmeanspp_kernel
+from ._kernels.kmeans import lloyd_pass
+from ._kernels.nearest import centre_index, half_gap2
 
 MODEL_FORMAT = "shepcore-spectral-model/1"
 
@@ -19,6 +22,9 @@ MAX_CLUSTERS = 65535
 MIN_SAMPLES_PER_CLUSTER = 20
 #: k-means++ initialisation looks at about this many samples per centre.
 KMEANSPP_SAMPLES_PER_CLUSTER = 500
+#: k-means++ restarts are compared on a regular subsample of about this many
+#: samples per centre; only the best is then iterated on all samples.
+RESTART_SAMPLES_PER_CLUSTER = 1000
 
 
 class NoValidPixelsError(ValueError):
@@ -130,23 +136,29 @@ def fit_model(
         Merge limit in band units; 'auto' takes the
         ``spectral_diff_percentile`` percentile of the distances between all
         pairs of centres; None means no limit.
-    spectral_diff_percentile : float
-        0..100, used when ``max_spectral_diff`` is 'auto'.
+    spectral_diff_percentile : float or None
+        0..100, used when ``max_spectral_diff`` is 'auto'; None means 50.
     fixed_init : bool
-        Start from K centres spread evenly along the diagonal of the samples'
-        bounding box (one run) instead of k-means++ with ``n_init`` runs.
+        One k-means run from K centres spread evenly along the diagonal of
+        the samples' bounding box: no randomness, no restarts, the same
+        centres for any ``seed``. Otherwise k-means++ with ``n_init``
+        restarts, which usually reaches a lower inertia.
     seed : int
-        Seed of the k-means++ initialisation.
+        Seed of the k-means++ initialisation (``numpy.random.default_rng``).
     sample_fraction : float
         (0, 1], fraction of an image's pixels to sample.
     n_init, max_iter, tol : int, int, float
         k-means++ restarts (the lowest inertia wins), Lloyd iterations per
-        run, and convergence threshold on the summed squared centre shift
-        relative to the mean band variance (as in scikit-learn).
+        run (per stage, see Notes), and convergence threshold on the summed
+        squared centre shift relative to the mean band variance (as in
+        scikit-learn).
 
     Returns
     -------
     SpectralModel
+        ``info`` records the fit: ``n_iter`` and ``inertia`` of the chosen
+        run on all samples, ``relocations`` (empty clusters moved in that
+        run), ``restart_samples`` and ``restart_inertias`` (see Notes).
 
     Raises
     ------
@@ -156,13 +168,53 @@ def fit_model(
 
     Notes
     -----
-    Initial centres come from :func:`sklearn.cluster.kmeans_plusplus`
-    (seeded); the Lloyd iterations run in numba with a chunked, ordered
-    reduction, so centres are identical for any thread count.
+    Lloyd iterations (numba, :mod:`shepcore._kernels.kmeans`) assign each
+    sample to its nearest centre, with Hamerly's (2010) distance bounds to
+    skip most searches; the assignment equals a brute-force argmin (ties to
+    the lowest centre index). A cluster left without samples is moved, as
+    in scikit-learn, to the sample farthest from its assigned centre (ties:
+    lowest sample index; one sample per empty cluster, taken in descending
+    distance order, skipping samples at distance 0, samples whose cluster
+    would be emptied and samples equal to one already taken), and that
+    sample is taken out of its old cluster's mean. An iteration that moved a
+    cluster never counts as converged.
+
+    k-means++ is the greedy variant (Arthur and Vassilvitskii 2007: 2 +
+    ln K candidates per centre, the one lowering the inertia most is kept),
+    run on a regular thinning of the samples to about
+    ``KMEANSPP_SAMPLES_PER_CLUSTER`` per centre. With more than
+    ``RESTART_SAMPLES_PER_CLUSTER`` samples per centre, the restarts are
+    compared on a regular subsample of that size: each restart's Lloyd
+    iterations run there to convergence, and only the one with the lowest
+    inertia on the subsample is then iterated on all samples, starting
+    from its subsample centres (a refinement of the initial points on a
+    subsample, after Bradley and Fayyad 1998). The restarts only choose the
+    start; the result is a k-means fixed point of all samples. Sums are
+    accumulated per fixed-size chunk and reduced in chunk order, so the
+    centres are identical for any thread count.
+
+    References
+    ----------
+    Arthur, D. and Vassilvitskii, S. (2007). k-means++: the advantages of
+    careful seeding. SODA, 1027-1035.
+    Bradley, P. S. and Fayyad, U. M. (1998). Refining initial points for
+    k-means clustering. ICML, 91-99.
+    Hamerly, G. (2010). Making k-means even faster. SDM, 130-140.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from shepcore import fit_model
+    >>> samples = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> fit_model(samples, num_clusters=2, fixed_init=True).centres
+    array([[ 0.5],
+           [10.5]])
     """
     num_clusters = v.check_int("num_clusters", num_clusters, 2, MAX_CLUSTERS)
     nodata = v.check_nodata(nodata)
     max_spectral_diff = v.check_max_spectral_diff(max_spectral_diff)
+    if spectral_diff_percentile is None:
+        spectral_diff_percentile = 50
     spectral_diff_percentile = v.check_number(
         "spectral_diff_percentile", spectral_diff_percentile, 0, 100
     )
@@ -171,49 +223,76 @@ def fit_model(
     )
     seed = v.check_int("seed", seed, 0)
     n_init = v.check_int("n_init", n_init, 1)
+    max_iter = v.check_int("max_iter", max_iter, 1)
+    tol = v.check_number("tol", tol, 0.0, np.inf)
     samples = _valid_samples(samples_or_image, nodata, sample_fraction, num_clusters)
     if samples.shape[0] < num_clusters:
         raise ValueError(
             f"num_clusters ({num_clusters}) exceeds the number of non-null "
             f"pixels sampled ({samples.shape[0]})"
         )
-    if fixed_init:
-        inits = [_diagonal_centres(samples, num_clusters)]
-    else:
-        # Slow imports (about 1 s): only when k-means++ is asked for.
-        from sklearn.cluster import kmeans_plusplus
-        from threadpoolctl import threadpool_limits
-
-        rng = np.random.RandomState(seed)
-        # k-means++ costs O(N K log K); seeding from a regular thinning of
-        # the samples is as good a start and several times cheaper.
-        step = max(1, samples.shape[0] // (KMEANSPP_SAMPLES_PER_CLUSTER * num_clusters))
-        seeds_from = samples[::step]
-        with threadpool_limits(1):  # BLAS thread count must not change centres
-            inits = [
-                kmeans_plusplus(seeds_from, num_clusters, random_state=rng)[0]
-                for _ in range(n_init)
-            ]
     tol_abs = tol * float(np.mean(np.var(samples, axis=0)))
-    best = None
-    for init in inits:
-        run = _lloyd(samples, np.ascontiguousarray(init, np.float64), max_iter, tol_abs)
-        if best is None or run[2] < best[2]:
-            best = run
-    centres, n_iter, inertia = best
-    limit = _spectral_limit(centres, max_spectral_diff, spectral_diff_percentile)
+    if fixed_init:
+        best = _lloyd(samples, _diagonal_centres(samples, num_clusters), max_iter, tol_abs)
+        restarts = [best]
+        restart_samples = samples.shape[0]
+    else:
+        best, restarts, restart_samples = _kmeanspp_restarts(
+            samples, num_clusters, n_init, seed, max_iter, tol_abs
+        )
+    limit = _spectral_limit(best.centres, max_spectral_diff, spectral_diff_percentile)
     info = {
         "num_clusters": num_clusters,
         "fixed_init": bool(fixed_init),
         "seed": seed,
-        "n_init": len(inits),
-        "n_iter": n_iter,
-        "inertia": inertia,
+        "n_init": len(restarts),
+        "n_iter": best.n_iter,
+        "inertia": best.inertia,
+        "relocations": best.relocations,
         "num_samples": int(samples.shape[0]),
+        "restart_samples": int(restart_samples),
+        "restart_inertias": [r.inertia for r in restarts],
         "max_spectral_diff_setting": max_spectral_diff,
         "spectral_diff_percentile": spectral_diff_percentile,
     }
-    return SpectralModel(centres=centres, nodata=nodata, max_spectral_diff=limit, info=info)
+    return SpectralModel(
+        centres=best.centres, nodata=nodata, max_spectral_diff=limit, info=info
+    )
+
+
+def _kmeanspp_restarts(samples, k, n_init, seed, max_iter, tol_abs):
+    """n_init k-means++ restarts compared on a subsample, the best finished
+    on all samples (see fit_model's Notes).
+
+    Returns (chosen run on all samples, restart runs, restart sample count).
+    """
+    rng = np.random.default_rng(seed)
+    n = samples.shape[0]
+    seeds_from = np.ascontiguousarray(
+        samples[:: max(1, n // (KMEANSPP_SAMPLES_PER_CLUSTER * k))]
+    )
+    sub_step = max(1, n // (RESTART_SAMPLES_PER_CLUSTER * k))
+    sub = np.ascontiguousarray(samples[::sub_step]) if sub_step > 1 else samples
+    restarts = []
+    for _ in range(n_init):
+        init = kmeans_plusplus(seeds_from, k, rng)
+        restarts.append(_lloyd(sub, init, max_iter, tol_abs))
+    chosen = min(restarts, key=lambda run: run.inertia)  # first of equals
+    if sub_step == 1:
+        return chosen, restarts, n
+    final = _lloyd(samples, chosen.centres, max_iter, tol_abs)
+    final = final._replace(relocations=chosen.relocations + final.relocations)
+    return final, restarts, sub.shape[0]
+
+
+def kmeans_plusplus(samples, k, rng):
+    """Greedy k-means++ centres (k, B) float64 from ``samples`` (N, B)
+    float64, drawing its random numbers from ``rng`` (numpy Generator)."""
+    n_trials = 2 + int(np.log(k))
+    uniforms = rng.random(1 + (k - 1) * n_trials)
+    out = np.empty((k, samples.shape[1]))
+    _kmeanspp_kernel(samples, uniforms, n_trials, out)
+    return out
 
 
 def _valid_samples(data, nodata, sample_fraction, num_clusters):
@@ -261,34 +340,136 @@ def _diagonal_centres(samples, k):
     lo = samples.min(axis=0)
     hi = samples.max(axis=0)
     frac = (np.arange(k) + 0.5) / k
-    return lo + frac[:, None] * (hi - lo)
+    return np.ascontiguousarray(lo + frac[:, None] * (hi - lo))
+
+
+class LloydRun(NamedTuple):
+    """Outcome of one k-means run."""
+
+    centres: np.ndarray  #: (K, B) float64
+    n_iter: int  #: Lloyd iterations done
+    inertia: float  #: summed squared distance of the samples to the centres
+    relocations: int  #: empty clusters moved to a far sample
 
 
 def _lloyd(samples, centres, max_iter, tol_abs):
-    """Lloyd iterations from ``centres``; returns (centres, iterations, inertia).
+    """Lloyd iterations from ``centres`` (K, B) on ``samples`` (N, B).
 
-    A centre that loses all its samples stays where it was.
+    Every iteration assigns the samples, moves each empty cluster to a far
+    sample (:func:`_relocate_empty`), and sets each centre to its samples'
+    mean. Stops when no label changed or the summed squared shift is at most
+    ``tol_abs``, but never after an iteration that moved a cluster.
     """
-    labels = np.full(samples.shape[0], -1, np.int32)
+    n = samples.shape[0]
+    centres = np.array(centres, np.float64, order="C")
+    labels = np.full(n, -1, np.int32)
+    lower = np.zeros(n)
+    drift = np.zeros(centres.shape[0])
+    relocations = 0
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
-        sums, counts, changed, _ = _lloyd_step(samples, centres, labels)
+        sums, counts, changed, _, _ = _lloyd_pass(samples, centres, drift, labels, lower)
+        moved = _relocate_empty(samples, centres, labels, sums, counts)
+        relocations += moved
         new = centres.copy()
         filled = counts > 0
         new[filled] = sums[filled] / counts[filled, None]
-        shift = float(((new - centres) ** 2).sum())
+        shift2 = ((new - centres) ** 2).sum(axis=1)
+        drift = _drift(shift2)
         centres = new
-        if changed == 0 or shift <= tol_abs:
+        if moved == 0 and (changed == 0 or float(shift2.sum()) <= tol_abs):
             break
     # Inertia of the final centres, for choosing between restarts.
-    _, _, _, inertia = _lloyd_step(samples, centres, labels)
-    return centres, n_iter, float(inertia)
+    inertia = _lloyd_pass(samples, centres, drift, labels, lower)[4]
+    return LloydRun(centres, n_iter, float(inertia), relocations)
 
 
-def _lloyd_step(samples, centres, labels):
-    """One Lloyd iteration with the search structures of ``centres``."""
-    return lloyd_step(samples, centres, half_gap2(centres), *centre_index(centres), labels)
+def _lloyd_pass(samples, centres, drift, labels, lower):
+    """One bounded assignment pass with the search structures of ``centres``."""
+    gap = np.sqrt(half_gap2(centres))  # half the gap, rounded down
+    return lloyd_pass(samples, centres, gap, drift, *centre_index(centres), labels, lower)
+
+
+def _drift(shift2):
+    """For each centre, the largest shift of any other centre (rounded up),
+    from the squared shifts (K,)."""
+    shift = np.sqrt(shift2) * (1.0 + 1e-12)
+    top = int(np.argmax(shift))
+    drift = np.full(shift.size, shift[top])
+    drift[top] = np.max(np.delete(shift, top), initial=0.0)
+    return drift
+
+
+def _relocate_empty(samples, centres, labels, sums, counts):
+    """Move every empty cluster to a sample far from its assigned centre.
+
+    Samples are taken in descending squared distance to their assigned
+    ``centres`` (ties: lowest index), one per empty cluster in cluster
+    order. A sample is skipped when it lies on its centre, when taking it
+    would empty its own cluster, or when an equal sample was already taken
+    (two clusters on one point would leave one empty again). The sample
+    leaves its old cluster (``sums``, ``counts`` updated in place) and is
+    the only member of the empty one. Returns the number of clusters moved.
+    """
+    empty = np.flatnonzero(counts == 0)
+    if empty.size == 0:
+        return 0
+    dist2 = _assigned_dist2(samples, centres, labels)
+    taken = set()
+    moved = 0
+    for block in _farthest_first(dist2, empty.size):
+        # Equal samples have equal labels and distances: try the first of
+        # each value only (large flat regions would make this loop long).
+        first = np.unique(samples[block], axis=0, return_index=True)[1]
+        for i in block[np.sort(first)].tolist():
+            if not dist2[i] > 0.0:
+                return moved
+            old = labels[i]
+            x = samples[i]
+            key = tuple(x.tolist())
+            if counts[old] < 2 or key in taken:
+                continue
+            taken.add(key)
+            sums[old] -= x
+            counts[old] -= 1
+            sums[empty[moved]] = x
+            counts[empty[moved]] = 1
+            moved += 1
+            if moved == empty.size:
+                return moved
+    return moved
+
+
+def _assigned_dist2(samples, centres, labels):
+    """(N,) squared distance of each sample to its assigned centre, summed
+    band by band in order, as the Lloyd kernel sums it."""
+    diff = samples[:, 0] - centres[labels, 0]
+    dist2 = diff * diff
+    for b in range(1, samples.shape[1]):
+        diff = samples[:, b] - centres[labels, b]
+        dist2 += diff * diff
+    return dist2
+
+
+def _farthest_first(dist2, want):
+    """Blocks of sample indices that together run through all samples in
+    descending ``dist2``, ties by ascending index: first the ``2 * want``
+    farthest (and all tied with the last of them), then four times as many,
+    and so on."""
+    n = dist2.size
+    take = min(n, 2 * want)
+    done = 0
+    while done < n:
+        if take >= n:
+            idx = np.arange(n)
+        else:
+            threshold = np.partition(dist2, n - take)[n - take]
+            idx = np.flatnonzero(dist2 >= threshold)  # a prefix of the order
+        idx = idx[np.lexsort((idx, -dist2[idx]))]
+        yield idx[done:]
+        done = idx.size
+        take = min(n, 4 * take)
 
 
 def _spectral_limit(centres, setting, percentile):
