@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as v
+from . import kmeans
 from ._files import write_text_atomic
-from ._kernels.nearest import centre_index, half_gap2, lloyd_step
 
 MODEL_FORMAT = "shepcore-spectral-model/1"
 
@@ -17,8 +17,6 @@ MODEL_FORMAT = "shepcore-spectral-model/1"
 MAX_CLUSTERS = 65535
 #: Below this many samples per centre, an image is sampled more densely.
 MIN_SAMPLES_PER_CLUSTER = 20
-#: k-means++ initialisation looks at about this many samples per centre.
-KMEANSPP_SAMPLES_PER_CLUSTER = 500
 
 
 class NoValidPixelsError(ValueError):
@@ -130,23 +128,29 @@ def fit_model(
         Merge limit in band units; 'auto' takes the
         ``spectral_diff_percentile`` percentile of the distances between all
         pairs of centres; None means no limit.
-    spectral_diff_percentile : float
-        0..100, used when ``max_spectral_diff`` is 'auto'.
+    spectral_diff_percentile : float or None
+        0..100, used when ``max_spectral_diff`` is 'auto'; None means 50.
     fixed_init : bool
-        Start from K centres spread evenly along the diagonal of the samples'
-        bounding box (one run) instead of k-means++ with ``n_init`` runs.
+        One k-means run from K centres spread evenly along the diagonal of
+        the samples' bounding box: no randomness, no restarts, the same
+        centres for any ``seed``. Otherwise k-means++ with ``n_init``
+        restarts, which usually reaches a lower inertia.
     seed : int
-        Seed of the k-means++ initialisation.
+        Seed of the k-means++ initialisation (``numpy.random.default_rng``).
     sample_fraction : float
         (0, 1], fraction of an image's pixels to sample.
     n_init, max_iter, tol : int, int, float
         k-means++ restarts (the lowest inertia wins), Lloyd iterations per
-        run, and convergence threshold on the summed squared centre shift
-        relative to the mean band variance (as in scikit-learn).
+        run (per stage, see Notes), and convergence threshold on the summed
+        squared centre shift relative to the mean band variance (as in
+        scikit-learn).
 
     Returns
     -------
     SpectralModel
+        ``info`` records the fit: ``n_iter`` and ``inertia`` of the chosen
+        run on all samples, ``relocations`` (empty clusters moved in that
+        run), ``restart_samples`` and ``restart_inertias`` (see Notes).
 
     Raises
     ------
@@ -156,13 +160,53 @@ def fit_model(
 
     Notes
     -----
-    Initial centres come from :func:`sklearn.cluster.kmeans_plusplus`
-    (seeded); the Lloyd iterations run in numba with a chunked, ordered
-    reduction, so centres are identical for any thread count.
+    Lloyd iterations (numba, :mod:`shepcore._kernels.kmeans`) assign each
+    sample to its nearest centre, with Hamerly's (2010) distance bounds to
+    skip most searches; the assignment equals a brute-force argmin (ties to
+    the lowest centre index). A cluster left without samples is moved, as
+    in scikit-learn, to the sample farthest from its assigned centre (ties:
+    lowest sample index; one sample per empty cluster, taken in descending
+    distance order, skipping samples at distance 0, samples whose cluster
+    would be emptied and samples equal to one already taken), and that
+    sample is taken out of its old cluster's mean. An iteration that moved a
+    cluster never counts as converged.
+
+    k-means++ is the greedy variant (Arthur and Vassilvitskii 2007: 2 +
+    ln K candidates per centre, the one lowering the inertia most is kept),
+    run on a regular thinning of the samples to about
+    ``kmeans.KMEANSPP_SAMPLES_PER_CLUSTER`` per centre. With more than
+    ``kmeans.RESTART_SAMPLES_PER_CLUSTER`` samples per centre, the restarts are
+    compared on a regular subsample of that size: each restart's Lloyd
+    iterations run there to convergence, and only the one with the lowest
+    inertia on the subsample is then iterated on all samples, starting
+    from its subsample centres (a refinement of the initial points on a
+    subsample, after Bradley and Fayyad 1998). The restarts only choose the
+    start; the result is a k-means fixed point of all samples. Sums are
+    accumulated per fixed-size chunk and reduced in chunk order, so the
+    centres are identical for any thread count.
+
+    References
+    ----------
+    Arthur, D. and Vassilvitskii, S. (2007). k-means++: the advantages of
+    careful seeding. SODA, 1027-1035.
+    Bradley, P. S. and Fayyad, U. M. (1998). Refining initial points for
+    k-means clustering. ICML, 91-99.
+    Hamerly, G. (2010). Making k-means even faster. SDM, 130-140.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from shepcore import fit_model
+    >>> samples = np.array([[0.0], [1.0], [10.0], [11.0]])
+    >>> fit_model(samples, num_clusters=2, fixed_init=True).centres
+    array([[ 0.5],
+           [10.5]])
     """
     num_clusters = v.check_int("num_clusters", num_clusters, 2, MAX_CLUSTERS)
     nodata = v.check_nodata(nodata)
     max_spectral_diff = v.check_max_spectral_diff(max_spectral_diff)
+    if spectral_diff_percentile is None:
+        spectral_diff_percentile = 50
     spectral_diff_percentile = v.check_number(
         "spectral_diff_percentile", spectral_diff_percentile, 0, 100
     )
@@ -171,49 +215,42 @@ def fit_model(
     )
     seed = v.check_int("seed", seed, 0)
     n_init = v.check_int("n_init", n_init, 1)
+    max_iter = v.check_int("max_iter", max_iter, 1)
+    tol = v.check_number("tol", tol, 0.0, np.inf)
     samples = _valid_samples(samples_or_image, nodata, sample_fraction, num_clusters)
     if samples.shape[0] < num_clusters:
         raise ValueError(
             f"num_clusters ({num_clusters}) exceeds the number of non-null "
             f"pixels sampled ({samples.shape[0]})"
         )
-    if fixed_init:
-        inits = [_diagonal_centres(samples, num_clusters)]
-    else:
-        # Slow imports (about 1 s): only when k-means++ is asked for.
-        from sklearn.cluster import kmeans_plusplus
-        from threadpoolctl import threadpool_limits
-
-        rng = np.random.RandomState(seed)
-        # k-means++ costs O(N K log K); seeding from a regular thinning of
-        # the samples is as good a start and several times cheaper.
-        step = max(1, samples.shape[0] // (KMEANSPP_SAMPLES_PER_CLUSTER * num_clusters))
-        seeds_from = samples[::step]
-        with threadpool_limits(1):  # BLAS thread count must not change centres
-            inits = [
-                kmeans_plusplus(seeds_from, num_clusters, random_state=rng)[0]
-                for _ in range(n_init)
-            ]
     tol_abs = tol * float(np.mean(np.var(samples, axis=0)))
-    best = None
-    for init in inits:
-        run = _lloyd(samples, np.ascontiguousarray(init, np.float64), max_iter, tol_abs)
-        if best is None or run[2] < best[2]:
-            best = run
-    centres, n_iter, inertia = best
-    limit = _spectral_limit(centres, max_spectral_diff, spectral_diff_percentile)
+    if fixed_init:
+        best = kmeans.lloyd(samples, kmeans.diagonal_centres(samples, num_clusters), max_iter,
+                            tol_abs)
+        restarts = [best]
+        restart_samples = samples.shape[0]
+    else:
+        best, restarts, restart_samples = kmeans.kmeanspp_restarts(
+            samples, num_clusters, n_init, seed, max_iter, tol_abs
+        )
+    limit = _spectral_limit(best.centres, max_spectral_diff, spectral_diff_percentile)
     info = {
         "num_clusters": num_clusters,
         "fixed_init": bool(fixed_init),
         "seed": seed,
-        "n_init": len(inits),
-        "n_iter": n_iter,
-        "inertia": inertia,
+        "n_init": len(restarts),
+        "n_iter": best.n_iter,
+        "inertia": best.inertia,
+        "relocations": best.relocations,
         "num_samples": int(samples.shape[0]),
+        "restart_samples": int(restart_samples),
+        "restart_inertias": [r.inertia for r in restarts],
         "max_spectral_diff_setting": max_spectral_diff,
         "spectral_diff_percentile": spectral_diff_percentile,
     }
-    return SpectralModel(centres=centres, nodata=nodata, max_spectral_diff=limit, info=info)
+    return SpectralModel(
+        centres=best.centres, nodata=nodata, max_spectral_diff=limit, info=info
+    )
 
 
 def _valid_samples(data, nodata, sample_fraction, num_clusters):
@@ -254,41 +291,6 @@ def _drop_null(samples, nodata):
     if nodata is not None:
         ok &= ~(x == nodata).any(axis=1)
     return x[ok]
-
-
-def _diagonal_centres(samples, k):
-    """K centres evenly spaced along the diagonal of the samples' bounding box."""
-    lo = samples.min(axis=0)
-    hi = samples.max(axis=0)
-    frac = (np.arange(k) + 0.5) / k
-    return lo + frac[:, None] * (hi - lo)
-
-
-def _lloyd(samples, centres, max_iter, tol_abs):
-    """Lloyd iterations from ``centres``; returns (centres, iterations, inertia).
-
-    A centre that loses all its samples stays where it was.
-    """
-    labels = np.full(samples.shape[0], -1, np.int32)
-    n_iter = 0
-    while n_iter < max_iter:
-        n_iter += 1
-        sums, counts, changed, _ = _lloyd_step(samples, centres, labels)
-        new = centres.copy()
-        filled = counts > 0
-        new[filled] = sums[filled] / counts[filled, None]
-        shift = float(((new - centres) ** 2).sum())
-        centres = new
-        if changed == 0 or shift <= tol_abs:
-            break
-    # Inertia of the final centres, for choosing between restarts.
-    _, _, _, inertia = _lloyd_step(samples, centres, labels)
-    return centres, n_iter, float(inertia)
-
-
-def _lloyd_step(samples, centres, labels):
-    """One Lloyd iteration with the search structures of ``centres``."""
-    return lloyd_step(samples, centres, half_gap2(centres), *centre_index(centres), labels)
 
 
 def _spectral_limit(centres, setting, percentile):

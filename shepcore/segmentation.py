@@ -19,7 +19,7 @@ from ._kernels.relabel import (
     relabel_sequential_ids,
     spectral_sums,
 )
-from .model import NoValidPixelsError, SpectralModel, check_model, fit_model
+from .model import NoValidPixelsError, SpectralModel, _spectral_limit, check_model, fit_model
 from .survivors import count_reasons
 
 #: Bound on repeated passes for one segment size (algorithm.md, stage 4).
@@ -76,7 +76,7 @@ def segment(
     num_clusters=60,
     min_segment_size=50,
     max_spectral_diff="auto",
-    spectral_diff_percentile=50,
+    spectral_diff_percentile=None,
     connectivity=4,
     nodata=None,
     sample_fraction=0.01,
@@ -98,10 +98,13 @@ def segment(
     max_spectral_diff : 'auto', float or None
         Merge limit between mean spectra, band units. 'auto' is the
         ``spectral_diff_percentile`` percentile of the centre-to-centre
-        distances (or the model's own limit when ``model`` is given); None
-        means no limit.
-    spectral_diff_percentile : float
-        0..100, see ``max_spectral_diff``.
+        distances (with ``model`` and no percentile given: the model's own
+        limit); None means no limit.
+    spectral_diff_percentile : float or None
+        0..100, used by 'auto'. None: 50 when the model is fitted here, the
+        model's own limit when ``model`` is given. A number with ``model``
+        recomputes the limit from the model's centres; with ``model`` and a
+        numeric or None ``max_spectral_diff`` it is an error.
     connectivity : {4, 8}
         Pixel neighbourhood for clumping and merging.
     nodata : float or None
@@ -125,8 +128,9 @@ def segment(
     TypeError
         Non-numeric image dtype or parameter of the wrong type.
     ValueError
-        Wrong ndim, all-null image, parameter out of range, or a model whose
-        band count differs from the image's.
+        Wrong ndim, all-null image, parameter out of range, a model whose
+        band count differs from the image's, or ``spectral_diff_percentile``
+        given with ``model`` but without ``max_spectral_diff='auto'``.
 
     Notes
     -----
@@ -191,7 +195,26 @@ def _fit_for_image(img, *, nodata, **kwargs):
 
 
 def _limit_with_model(model, setting, percentile):
-    """The merge limit when a model is given: the model's own for 'auto'."""
+    """The merge limit when a model is given.
+
+    'auto' is the model's own limit, or with a ``percentile`` that
+    percentile of the model's centre-to-centre distances; a number or None
+    is used as it is, and then a percentile is refused (it would be
+    ignored).
+    """
+    if percentile is not None:
+        percentile = v.check_number("spectral_diff_percentile", percentile, 0, 100)
+        if setting != "auto":
+            raise ValueError(
+                f"spectral_diff_percentile ({percentile:g}) only applies to "
+                f"max_spectral_diff='auto', got max_spectral_diff={setting!r}"
+            )
+        if model.num_clusters < 2:
+            raise ValueError(
+                "spectral_diff_percentile: the model has one centre, so no "
+                "centre-to-centre distances to take a percentile of"
+            )
+        return _spectral_limit(model.centres, "auto", percentile)
     if setting == "auto":
         return model.max_spectral_diff
     return np.inf if setting is None else float(setting)

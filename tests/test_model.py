@@ -160,6 +160,9 @@ def test_one_model_for_two_images_agrees_on_classes():
         ({"spectral_diff_percentile": -1}, ValueError, "spectral_diff_percentile"),
         ({"sample_fraction": 1.5}, ValueError, "sample_fraction"),
         ({"n_init": 0}, ValueError, "n_init"),
+        ({"max_iter": 0}, ValueError, "max_iter"),
+        ({"tol": -1.0}, ValueError, "tol"),
+        ({"spectral_diff_percentile": "50"}, TypeError, "spectral_diff_percentile"),
         ({"nodata": "x"}, TypeError, "nodata"),
         ({"max_spectral_diff": -2}, ValueError, "max_spectral_diff"),
     ],
@@ -179,3 +182,74 @@ def test_fit_model_bad_samples():
         fit_model(np.full((10, 2), np.nan), num_clusters=2)
     with pytest.raises(ValueError, match=r"num_clusters \(5\) exceeds"):
         fit_model(np.ones((4, 2)), num_clusters=5)
+
+
+# -- spectral_diff_percentile with and without a model -------------------------------
+
+
+@pytest.fixture(scope="module")
+def model30(scene):
+    """A model whose own limit is the 30th percentile."""
+    return fit_model(scene, num_clusters=9, spectral_diff_percentile=30, seed=2)
+
+
+def test_percentile_none_means_50_when_fitting(scene):
+    a = fit_model(scene, num_clusters=7, spectral_diff_percentile=None)
+    b = fit_model(scene, num_clusters=7)
+    assert a.max_spectral_diff == b.max_spectral_diff == pytest.approx(
+        np.percentile(pdist(a.centres), 50), rel=1e-12)
+    assert a.info["spectral_diff_percentile"] == 50
+    res = shepcore.segment(scene, num_clusters=7)  # segment's default is None
+    assert res.max_spectral_diff == pytest.approx(np.percentile(pdist(res.model.centres), 50),
+                                                  rel=1e-12)
+
+
+def test_model_auto_without_percentile_uses_the_models_own_limit(scene, model30):
+    assert model30.max_spectral_diff == pytest.approx(np.percentile(pdist(model30.centres), 30))
+    res = shepcore.segment(scene, model=model30, min_segment_size=15)
+    assert res.max_spectral_diff == model30.max_spectral_diff
+
+
+@pytest.mark.parametrize("pct", [0, 10, 50, 75.5, 100])
+def test_model_auto_with_percentile_recomputes_the_limit(scene, model30, pct):
+    """Regression: spectral_diff_percentile was silently ignored when a
+    fitted model was passed to segment()."""
+    res = shepcore.segment(scene, model=model30, spectral_diff_percentile=pct,
+                           min_segment_size=15)
+    expected = np.percentile(pdist(model30.centres), pct)
+    assert res.max_spectral_diff == pytest.approx(expected, rel=1e-12)
+    # the same limit as a model fitted with that percentile would have
+    same = SpectralModel(model30.centres, model30.nodata, expected)
+    np.testing.assert_array_equal(
+        res.labels, shepcore.segment(scene, model=same, min_segment_size=15).labels)
+
+
+def test_model_with_numeric_or_no_limit_and_no_percentile(scene, model30):
+    res = shepcore.segment(scene, model=model30, max_spectral_diff=12.5, min_segment_size=15)
+    assert res.max_spectral_diff == 12.5
+    res = shepcore.segment(scene, model=model30, max_spectral_diff=None, min_segment_size=15)
+    assert res.max_spectral_diff == np.inf
+
+
+@pytest.mark.parametrize("limit", [12.5, 0, None])
+def test_model_with_numeric_or_no_limit_refuses_a_percentile(scene, model30, limit):
+    with pytest.raises(ValueError, match=r"spectral_diff_percentile \(40\) only applies to "
+                                         r"max_spectral_diff='auto'") as info:
+        shepcore.segment(scene, model=model30, max_spectral_diff=limit,
+                         spectral_diff_percentile=40)
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(("pct", "exc"), [(-1, ValueError), (101, ValueError),
+                                          (np.nan, ValueError), ("50", TypeError)])
+def test_model_with_bad_percentile(scene, model30, pct, exc):
+    with pytest.raises(exc, match="spectral_diff_percentile"):
+        shepcore.segment(scene, model=model30, spectral_diff_percentile=pct)
+
+
+def test_one_centre_model_refuses_a_percentile():
+    image = np.arange(12.0).reshape(1, 3, 4)
+    model = SpectralModel(centres=np.array([[5.0]]), nodata=None, max_spectral_diff=3.0)
+    assert shepcore.segment(image, model=model).max_spectral_diff == 3.0
+    with pytest.raises(ValueError, match="the model has one centre"):
+        shepcore.segment(image, model=model, spectral_diff_percentile=50)

@@ -14,7 +14,7 @@ force argmin with ties going to the lowest centre index.
 import numpy as np
 from numba import njit, prange
 
-from .._config import CHUNK, JIT, JIT_PARALLEL
+from .._config import JIT, JIT_PARALLEL
 
 # Relative slack on the pruning bound, so rounding can never prune a centre
 # that brute force would pick.
@@ -151,49 +151,3 @@ def assign_image(image, centres, half_gap2, axis, proj, sorted_centres, order,
                 continue
             prev = nearest(x, axis, proj, sorted_centres, order)[0]
             out[r, c] = prev + 1
-
-
-@njit(**JIT_PARALLEL)
-def lloyd_step(samples, centres, half_gap2, axis, proj, sorted_centres, order, labels):
-    """One Lloyd iteration over ``samples`` (N, B) float64.
-
-    Assigns every sample to its nearest centre (updating ``labels`` (N,)
-    int32 in place; a sample still within half the gap of its previous
-    centre keeps it without a search, see :func:`assign_image`) and returns
-    (sums (K, B) float64, counts (K,) int64, number of labels changed,
-    inertia), indexed by original centre index.
-    Sums are accumulated per fixed-size chunk and reduced in chunk order, so
-    the result does not depend on the thread count.
-    """
-    n, nb = samples.shape
-    k = centres.shape[0]
-    nchunks = (n + CHUNK - 1) // CHUNK
-    part_sums = np.zeros((nchunks, k, nb))
-    part_counts = np.zeros((nchunks, k), np.int64)
-    part_changed = np.zeros(nchunks, np.int64)
-    part_inertia = np.zeros(nchunks)
-    for ci in prange(nchunks):
-        for i in range(ci * CHUNK, min(n, (ci + 1) * CHUNK)):
-            x = samples[i]
-            j = labels[i]
-            d2 = _dist2(x, centres, j) if j >= 0 else np.inf
-            if not d2 < half_gap2[max(j, 0)]:
-                j, d2 = nearest(x, axis, proj, sorted_centres, order)
-            if labels[i] != j:
-                part_changed[ci] += 1
-                labels[i] = j
-            part_counts[ci, j] += 1
-            for b in range(nb):
-                part_sums[ci, j, b] += x[b]
-            part_inertia[ci] += d2
-    sums = np.zeros((k, nb))
-    counts = np.zeros(k, np.int64)
-    changed = 0
-    inertia = 0.0
-    for ci in range(nchunks):
-        sums += part_sums[ci]
-        counts += part_counts[ci]
-        changed += part_changed[ci]
-        inertia += part_inertia[ci]
-    return sums, counts, changed, inertia
-
