@@ -23,10 +23,12 @@ MAX_REFINEMENTS = 6
 
 def grid_positions(length, step):
     """(n,) int64 positions floor((i + 1/2) * step) < length, i = 0, 1, ...
-    for a step >= 1 (float)."""
+    for a step >= 1 (float); the middle position when the step exceeds the
+    length (a thin image still gets a row or column of samples)."""
     n = max(1, math.ceil(length / step))
     pos = np.floor((np.arange(n) + 0.5) * step).astype(np.int64)
-    return pos[pos < length]
+    pos = pos[pos < length]
+    return pos if pos.size else np.array([length // 2], np.int64)
 
 
 def sample_grid(rows, cols, sample_pixels, read, valid):

@@ -36,6 +36,11 @@ class Scene:
         """Names of the tile rows, e.g. ['r000', 'r001']."""
         return [f"r{i:03d}" for i in range(grid_shape(self.tiles)[0])]
 
+    @property
+    def grid_layout(self):
+        """{"shape": (tile rows, tile cols), "overlap": pixels} of the grid."""
+        return {"shape": grid_shape(self.tiles), "overlap": self.settings["tiling"]["overlap"]}
+
     def tile(self, name):
         """The Tile called ``name``."""
         return self._by_name[name]

@@ -13,8 +13,7 @@ import sys
 
 import numpy as np
 
-from .._files import save_npy
-from ..nulls import valid_pixels
+from .._files import save_npy, save_npz
 
 
 def split_row(mosaic, tiles, out_dir):
@@ -40,30 +39,26 @@ def load_tile_image(image_path, tile, mosaic=None):
     return read_raster(mosaic, window=(tile.row, tile.col, tile.rows, tile.cols))[0]
 
 
-def segment_tile_file(image_path, model_path, tile, labels_out, core_out, *, threads=1,
-                      min_segment_size=50, connectivity=4, mosaic=None):
+def segment_tile_file(image_path, model_path, tile, grid, labels_out, pieces_out, *,
+                      threads=1, min_segment_size=50, connectivity=4, mosaic=None):
     """Segment the tile image (bands, rows, cols) .npy with a saved model.
 
-    Writes labels (rows, cols) uint32 to ``labels_out`` and the core flags
-    of :func:`shepcore.tiles.stitch.core_labels_present` to ``core_out``.
-    Returns the SegmentationResult. ``mosaic``: see :func:`load_tile_image`.
+    grid : {"shape": (tile rows, tile cols), "overlap": pixels} of the
+    scene's tile grid. Writes labels (rows, cols) uint32 to ``labels_out``
+    (core pieces split, see :mod:`shepcore.tiles.pieces`) and their
+    TilePieces to ``pieces_out`` (.npz). Returns (number of labels,
+    timings). ``mosaic``: see :func:`load_tile_image`.
     """
     import numba
 
     from ..model import SpectralModel
-    from ..segmentation import SegmentationResult, segment
-    from ..tiles.stitch import core_labels_present
+    from ..tiles.inmemory import segment_tile
 
     numba.set_num_threads(max(1, min(int(threads), numba.config.NUMBA_NUM_THREADS)))
     image = load_tile_image(image_path, tile, mosaic)
     model = SpectralModel.load(model_path)
-    if not valid_pixels(image, model.nodata).any():
-        # An all-null tile (e.g. a collar corner) is legitimate in a mosaic.
-        labels = np.zeros(image.shape[1:], np.uint32)
-        res = SegmentationResult(labels, model, model.max_spectral_diff, 0, 0, 0, {})
-    else:
-        res = segment(image, model=model, min_segment_size=min_segment_size,
-                      connectivity=connectivity)
-    save_npy(labels_out, res.labels)
-    save_npy(core_out, core_labels_present(res.labels, tile))
-    return res
+    labels, pieces, timings = segment_tile(image, model, tile, tuple(grid["shape"]),
+                                           grid["overlap"], min_segment_size, connectivity)
+    save_npy(labels_out, labels)
+    save_npz(pieces_out, **pieces.to_arrays())
+    return pieces.num_labels, timings

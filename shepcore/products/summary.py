@@ -14,11 +14,15 @@ SIZE_BINS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000, 100000
              10**7, 10**9]
 
 
-def write_summary(segments, model_path, settings, tiles, summary_out, params_out, sizes_out):
+def write_summary(segments, model_path, settings, tiles, summary_out, params_out, sizes_out,
+                  seams_report=None):
     """summary.json, a parameter table and the segment-size distribution.
 
     tiles : list of shepcore.tiles.grid.Tile; settings : the scene's
-    effective settings {section: {key: value}}.
+    effective settings {section: {key: value}}; seams_report : path of the
+    stitch job's seams.json (segments crossing seams, pieces split off at
+    seams and what became of them, segments left below min_segment_size
+    and why), or None.
     """
     hist = np.asarray(read_rat(segments, ["Histogram"])["Histogram"])[1:]
     doc = {
@@ -29,6 +33,11 @@ def write_summary(segments, model_path, settings, tiles, summary_out, params_out
         "settings": settings,
         "model": os.path.abspath(model_path),
     }
+    if seams_report is not None:
+        with open(seams_report) as f:
+            seams = json.load(f)
+        seams.pop("num_segments", None)
+        doc["seams"] = seams
     write_text_atomic(summary_out, json.dumps(doc, indent=1, default=str))
     rows = ["section\tkey\tvalue"] + [f"{sec}\t{k}\t{v}" for sec, d in settings.items()
                                       for k, v in d.items()]

@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import _validate as v
 from ..model import fit_model
-from ..nulls import valid_samples
+from ..nulls import valid_pixels, valid_samples
 from ..sampling import sample_grid
 from ..segmentation import segment
 from .grid import grid_shape, tile_grid
@@ -68,8 +68,8 @@ def segment_tiled(image, *, tile_size=4096, overlap=1024, model=None, min_segmen
     labels, pieces = [], []
     for t in tiles:
         tile_img = img[:, t.row:t.row + t.rows, t.col:t.col + t.cols]
-        lab, info = segment_tile(tile_img, model, t, shape, overlap, min_segment_size,
-                                 connectivity)
+        lab, info, _ = segment_tile(tile_img, model, t, shape, overlap, min_segment_size,
+                                    connectivity)
         labels.append(lab)
         pieces.append(info)
     pairs = [row_seam_pairs(tiles, i, lambda t: labels[t.index],
@@ -86,16 +86,19 @@ def segment_tiled(image, *, tile_size=4096, overlap=1024, model=None, min_segmen
 
 
 def segment_tile(tile_img, model, tile, shape, overlap, min_segment_size, connectivity):
-    """One tile: (labels with core pieces split, TilePieces). An all-null
-    tile (e.g. a collar corner) has no segments."""
-    from ..nulls import valid_pixels
+    """One tile (the workflow's tile job does the same): (labels (R, C)
+    uint32 with core pieces split, TilePieces, timings {stage: s}). An
+    all-null tile (e.g. a collar corner) has no segments."""
+    import time
 
     if not valid_pixels(tile_img, model.nodata).any():
         labels = np.zeros(tile_img.shape[1:], np.uint32)
-        reasons = np.zeros(1, np.uint8)
+        reasons, timings = np.zeros(1, np.uint8), {}
     else:
         res = segment(tile_img, model=model, min_segment_size=min_segment_size,
                       connectivity=connectivity)
-        labels, reasons = res.labels, res.small_reason
+        labels, reasons, timings = res.labels, res.small_reason, res.timings
+    t = time.perf_counter()
     info = tile_pieces(labels, tile_img, tile, shape, overlap, connectivity == 8, reasons)
-    return labels, info
+    timings["pieces"] = time.perf_counter() - t
+    return labels, info, timings

@@ -121,6 +121,7 @@ rule summary:
     input:
         segments=segments_file,
         model=rules.fit_model.output[0],
+        seams=rules.stitch.output.report,
     output:
         summary=f"{SCENE_DIR}/summary.json",
         params=report(

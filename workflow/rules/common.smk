@@ -109,6 +109,11 @@ def tile_window(wildcards):
     return SCENES[wildcards.scene].tile(wildcards.tile)
 
 
+def tile_grid_layout(wildcards):
+    """The scene's tile grid as {shape: (tile rows, tile cols), overlap}."""
+    return SCENES[wildcards.scene].grid_layout
+
+
 def row_tiles(wildcards):
     """The Tiles of the wildcards' tile row."""
     return SCENES[wildcards.scene].tiles_in_row(wildcards.row)
@@ -119,12 +124,23 @@ def tile_row_dir(wildcards):
     return f"{RESULTS}/{wildcards.scene}/tiles/{wildcards.tile[:4]}"
 
 
-def seam_labels(wildcards):
-    """Label files of the tile row and of the row below it."""
+def seam_tile_names(wildcards):
+    """Names of the tiles of the tile row and of the row below it."""
     scene = SCENES[wildcards.scene]
     i = int(wildcards.row[1:])
-    names = [t.name for t in scene.tiles if t.grid_row in (i, i + 1)]
+    return [t.name for t in scene.tiles if t.grid_row in (i, i + 1)]
+
+
+def seam_labels(wildcards):
+    """Label files of the tile row and of the row below it."""
+    names = seam_tile_names(wildcards)
     return [f"{RESULTS}/{wildcards.scene}/labels/{n}.npy" for n in names]
+
+
+def seam_pieces(wildcards):
+    """Core-piece files of the tile row and of the row below it."""
+    names = seam_tile_names(wildcards)
+    return [f"{RESULTS}/{wildcards.scene}/labels/{n}.pieces.npz" for n in names]
 
 
 def all_seams(wildcards):
@@ -133,10 +149,10 @@ def all_seams(wildcards):
     return [f"{RESULTS}/{wildcards.scene}/seams/{r}.npy" for r in rows]
 
 
-def all_core_flags(wildcards):
-    """Core-presence files of every tile of the scene."""
+def all_pieces(wildcards):
+    """Core-piece files of every tile of the scene, in tile index order."""
     tiles = SCENES[wildcards.scene].tiles
-    return [f"{RESULTS}/{wildcards.scene}/labels/{t.name}.core.npy" for t in tiles]
+    return [f"{RESULTS}/{wildcards.scene}/labels/{t.name}.pieces.npz" for t in tiles]
 
 
 def all_labels(wildcards):

@@ -1,6 +1,7 @@
 rule seams_row:
     input:
-        seam_labels,
+        labels=seam_labels,
+        pieces=seam_pieces,
     output:
         intermediate(f"{SCENE_DIR}/seams/{{row}}.npy"),
     log:
@@ -22,9 +23,12 @@ rule seams_row:
 rule stitch:
     input:
         seams=all_seams,
-        cores=all_core_flags,
+        pieces=all_pieces,
+        model=rules.fit_model.output[0],
     output:
-        intermediate(f"{SCENE_DIR}/stitch/lut.npz"),
+        lut=intermediate(f"{SCENE_DIR}/stitch/lut.npz"),
+        # Kept: summary.json reports from it, and it is small.
+        report=f"{SCENE_DIR}/seams.json",
     log:
         f"{SCENE_DIR}/logs/stitch.log",
     benchmark:
@@ -35,6 +39,9 @@ rule stitch:
     resources:
         mem_mb=2000,
         runtime=30,
+    params:
+        tiles=all_tiles,
+        seg=segment_params,
     script:
         "../scripts/stitch.py"
 
@@ -42,7 +49,7 @@ rule stitch:
 rule assemble:
     input:
         labels=all_labels,
-        lut=rules.stitch.output[0],
+        lut=rules.stitch.output.lut,
         mosaic=rules.mosaic.output[0],
     output:
         intermediate(f"{SCENE_DIR}/work/stitched.img"),

@@ -28,7 +28,7 @@ rule segment_tile:
         mosaic=rules.mosaic.output[0],
     output:
         labels=intermediate(f"{SCENE_DIR}/labels/{{tile}}.npy"),
-        core=intermediate(f"{SCENE_DIR}/labels/{{tile}}.core.npy"),
+        pieces=intermediate(f"{SCENE_DIR}/labels/{{tile}}.pieces.npz"),
     log:
         f"{SCENE_DIR}/logs/segment_tile/{{tile}}.log",
     benchmark:
@@ -42,5 +42,6 @@ rule segment_tile:
     params:
         seg=segment_params,
         tile=tile_window,
+        grid=tile_grid_layout,
     script:
         "../scripts/segment_tile.py"

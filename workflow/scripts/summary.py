@@ -6,4 +6,4 @@ from shepcore.products.summary import write_summary
 with job_errors(snakemake.log[0], "summary"):
     write_summary(snakemake.input.segments, snakemake.input.model, snakemake.params.settings,
                   snakemake.params.tiles, snakemake.output.summary, snakemake.output.params,
-                  snakemake.output.sizes)
+                  snakemake.output.sizes, seams_report=snakemake.input.seams)
