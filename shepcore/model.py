@@ -10,6 +10,7 @@ import numpy as np
 from . import _validate as v
 from . import kmeans
 from ._files import write_text_atomic
+from .nulls import valid_samples
 
 MODEL_FORMAT = "shepcore-spectral-model/1"
 
@@ -285,12 +286,8 @@ def _valid_samples(data, nodata, sample_fraction, num_clusters):
 
 
 def _drop_null(samples, nodata):
-    """Rows of (N, B) with every band finite and none equal to ``nodata``."""
-    x = samples.astype(np.float64, copy=False)
-    ok = np.isfinite(x).all(axis=1)
-    if nodata is not None:
-        ok &= ~(x == nodata).any(axis=1)
-    return x[ok]
+    """Rows of (N, B) that are not null (shepcore.nulls), as float64."""
+    return samples[valid_samples(samples, nodata)].astype(np.float64, copy=False)
 
 
 def _spectral_limit(centres, setting, percentile):

@@ -1,8 +1,19 @@
 """The null-pixel rule, in one place: a value is null when it equals the
 nodata value or is not finite (NaN, +-inf); a pixel is null when any of
-its bands is. (The numba kernels apply the same rule inline.)"""
+its bands is. The comparison is in the band's own type, as GDAL's masks
+do: a float32 band's nodata -9999.9 matches the float32 value nearest to
+it. (The numba kernels apply the same rule inline, in float64, on the
+nodata value that :func:`nodata_in` gives.)"""
 
 import numpy as np
+
+
+def nodata_in(dtype, nodata):
+    """``nodata`` as a value of ``dtype`` holds it (None stays None): a
+    float32 image's pixels equal float32(nodata), not nodata itself."""
+    if nodata is None or np.dtype(dtype).kind != "f" or not np.isfinite(nodata):
+        return nodata
+    return float(np.dtype(dtype).type(nodata))
 
 
 def valid_values(values, nodata):
@@ -28,7 +39,8 @@ def valid_pixels(image, nodata):
 
 
 def valid_samples(samples, nodata):
-    """(N,) bool of pixel samples (N, B): True where no band is null."""
+    """(N,) bool of pixel samples (N, B): True where no band is null (in the
+    samples' own type)."""
     valid = np.ones(samples.shape[0], bool)
     for b in range(samples.shape[1]):
         valid &= valid_values(samples[:, b], nodata)

@@ -20,6 +20,7 @@ from ._kernels.relabel import (
     spectral_sums,
 )
 from .model import NoValidPixelsError, SpectralModel, _spectral_limit, check_model, fit_model
+from .nulls import nodata_in
 from .survivors import count_reasons
 
 #: Bound on repeated passes for one segment size (algorithm.md, stage 4).
@@ -231,7 +232,7 @@ def _segment_with_model(img, model, nodata, limit, min_size, eight, timings):
         half_gap2(centres),
         *centre_index(centres),
         nodata is not None,
-        np.nan if nodata is None else float(nodata),
+        np.nan if nodata is None else nodata_in(img.dtype, nodata),
         clusters,
     )
     if not clusters.any():

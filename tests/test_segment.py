@@ -376,3 +376,16 @@ def test_model_with_more_than_65535_centres_is_refused_or_correct():
 def test_malformed_model_raises_clear_error(centres):
     with pytest.raises(ValueError, match=r"model|centres"):
         shepcore.segment(small_image(), model=SpectralModel(centres, None, np.inf))
+
+
+def test_float32_nodata_is_compared_in_the_bands_type():
+    """A float32 band's nodata -9999.9 is the float32 value nearest to it
+    (as GDAL's masks and the statistics compare): those pixels are null in
+    the segmentation and the model fit too (redesign issue: one null rule)."""
+    image = np.full((1, 20, 30), 5.0, np.float32)
+    image[0, :, 15:] = 50.0
+    image[0, 5:10, 5:10] = np.float32(-9999.9)
+    res = shepcore.segment(image, nodata=-9999.9, num_clusters=2, min_segment_size=1)
+    assert (res.labels[5:10, 5:10] == 0).all() and (res.labels > 0).sum() == 600 - 25
+    model = shepcore.fit_model(image, nodata=-9999.9, num_clusters=2, sample_fraction=1.0)
+    assert model.info["num_samples"] == 600 - 25
