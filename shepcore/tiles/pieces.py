@@ -107,58 +107,24 @@ def neighbour_sides(tile, tiles_shape):
     return sides
 
 
-def _present(labels, n):
-    """(n + 1,) bool: labels occurring in ``labels`` (any array)."""
-    out = np.zeros(n + 1, bool)
-    out[np.unique(labels)] = True
-    out[0] = False
-    return out
+def _core_window(tile):
+    return (tile.core_row - tile.row, tile.core_col - tile.col, tile.core_rows, tile.core_cols)
 
 
-def _adjacent_pairs(core, eight):
-    """Unique (a, b), a < b, of differing nonzero neighbours in ``core``;
-    (M, 2) uint64."""
-    shifts = [(core[:, :-1], core[:, 1:]), (core[:-1, :], core[1:, :])]
-    if eight:
-        shifts += [(core[:-1, :-1], core[1:, 1:]), (core[:-1, 1:], core[1:, :-1])]
-    keys = []
-    for a, b in shifts:
-        sel = (a != b) & (a != 0) & (b != 0)
-        lo = np.minimum(a[sel], b[sel]).astype(np.uint64)
-        hi = np.maximum(a[sel], b[sel]).astype(np.uint64)
-        keys.append((lo << np.uint64(32)) | hi)
-    keys = np.unique(np.concatenate(keys)) if keys else np.zeros(0, np.uint64)
-    return np.stack([keys >> np.uint64(32), keys & np.uint64(0xFFFFFFFF)], axis=1)
-
-
-def split_core_pieces(labels, tile, eight):
+def split_core_pieces(labels, tile, eight, cut=None):
     """Give every disconnected core piece of a label its own ID, in place.
 
     labels : (tile.rows, tile.cols) uint32, 1..n, modified in the core only;
-    eight : 8-connectivity. Returns (n, piece_label (P - n,) uint32).
+    eight : 8-connectivity; cut : (n + 1,) bool, labels with pixels outside
+    the core (the only ones whose core part can fall apart); None = compute.
+    Returns (n, piece_label (P - n,) uint32).
     """
-    from .._kernels.clump import clump  # numba: only in tile jobs
+    from .._kernels.pieces import label_flags, split_cut_labels
 
     n = int(labels.max(initial=0))
-    core = np.ascontiguousarray(_core(labels, tile))
-    comps = np.empty(core.shape, np.uint32)
-    ncomp = clump(core, eight, comps)
-    # The label of each component, and which components are a label's first.
-    flat_c, flat_l = comps.ravel(), core.ravel()
-    comp_label = np.zeros(ncomp + 1, np.uint32)
-    comp_label[flat_c] = flat_l
-    comp_label[0] = 0
-    first = np.full(n + 1, ncomp + 1, np.int64)  # lowest component ID of each label
-    np.minimum.at(first, comp_label[1:], np.arange(1, ncomp + 1))
-    later = np.arange(ncomp + 1) != first[comp_label]
-    later[0] = False
-    extra = np.flatnonzero(later)
-    if extra.size == 0:
-        return n, np.zeros(0, np.uint32)
-    new_id = comp_label.copy()  # a label's first component keeps the label's ID
-    new_id[extra] = n + 1 + np.arange(extra.size, dtype=np.uint32)
-    _core(labels, tile)[...] = new_id[comps]
-    return n, comp_label[extra]
+    if cut is None:
+        cut = label_flags(labels, n, _core_window(tile), (0, 0, 0, 0))[1]
+    return n, split_cut_labels(_core(labels, tile), n, cut, eight)
 
 
 def tile_pieces(labels, image, tile, tiles_shape, overlap, eight, small_reason=None):
@@ -170,35 +136,22 @@ def tile_pieces(labels, image, tile, tiles_shape, overlap, eight, small_reason=N
     tiles; eight : 8-connectivity; small_reason : (n + 1,) uint8 from the
     segmentation, or None.
     """
-    n, piece_label = split_core_pieces(labels, tile, eight)
-    num_pieces = n + piece_label.size
+    from .._kernels.pieces import label_flags, piece_sums, strip_adjacency
+
+    n = int(labels.max(initial=0))
+    sides = neighbour_sides(tile, tiles_shape)
+    shared = tuple(overlap if side in sides else 0 for side in ("top", "bottom", "left", "right"))
+    strip_label, cut_label = label_flags(labels, n, _core_window(tile), shared)
+    n, piece_label = split_core_pieces(labels, tile, eight, cut_label)
     to_label = np.concatenate([np.arange(n + 1, dtype=np.uint32), piece_label])
     core = _core(labels, tile)
-    npix = np.bincount(core.ravel(), minlength=num_pieces + 1).astype(np.int64)
-    npix[0] = 0
-    img_core = _core(image, tile)
-    sums = np.stack([np.bincount(core.ravel(), weights=band.ravel().astype(np.float64),
-                                 minlength=num_pieces + 1) for band in img_core], axis=1)
-    sums[0] = 0
-    sides = neighbour_sides(tile, tiles_shape)
-    rows, cols = labels.shape
-    shared = np.zeros(labels.shape, bool)  # overlap with a neighbour tile
-    if "top" in sides:
-        shared[:overlap] = True
-    if "bottom" in sides:
-        shared[rows - overlap:] = True
-    if "left" in sides:
-        shared[:, :overlap] = True
-    if "right" in sides:
-        shared[:, cols - overlap:] = True
-    outside = np.ones(labels.shape, bool)
-    _core(outside, tile)[...] = False
-    # Core pixels carry piece IDs; the label of a pixel is to_label[id].
-    strip = _present(to_label[labels[shared]], n)[to_label]
-    cut = _present(labels[outside], n)[to_label]
-    pairs = _adjacent_pairs(core, eight)
-    keep = strip[pairs[:, 0]] | strip[pairs[:, 1]]
-    adjacency = pairs[keep].astype(np.uint32)
+    npix, sums = piece_sums(core, _core(image, tile), to_label.size - 1)
+    strip, cut = strip_label[to_label], cut_label[to_label]
+    pairs = strip_adjacency(core, strip, eight)
+    if pairs.size:  # unique pairs, sorted
+        keys = np.unique((pairs[:, 0].astype(np.uint64) << np.uint64(32)) | pairs[:, 1])
+        pairs = np.stack([keys >> np.uint64(32), keys & np.uint64(0xFFFFFFFF)], axis=1)
+    adjacency = pairs.astype(np.uint32).reshape(-1, 2)
     lines = {"top": core[0], "bottom": core[-1], "left": core[:, 0], "right": core[:, -1]}
     edges = {s: np.ascontiguousarray(lines[s], np.uint32) for s in sides}
     if small_reason is None:
