@@ -53,15 +53,18 @@ def match_strips(strip_a, strip_b, seam):
     """Pairs (label in a, label in b) to join across one seam.
 
     strip_a, strip_b : (rows, width) uint32 labels of the same overlap from
-    both tiles; seam : column where the seam line lies. Returns (M, 2)
-    int64, sorted, without duplicates.
+    both tiles; seam : column where the seam line lies. A label of either
+    strip that crosses the seam (has pixels on both sides) is paired with
+    the label of the other strip sharing most of its pixels (ties: lowest
+    label). Returns (M, 2) int64, sorted, without duplicates.
     """
-    a_cross = _crossing(strip_a, seam)
-    b_cross = _crossing(strip_b, seam)
-    both = (strip_a != 0) & (strip_b != 0)
-    la = strip_a[both].astype(np.int64)
-    lb = strip_b[both].astype(np.int64)
-    out = [_best_partner(la, lb, a_cross), _best_partner(lb, la, b_cross)[:, ::-1]]
+    from .._kernels.seams import crossing_flags  # numba only in seam jobs
+
+    strip_a = np.ascontiguousarray(strip_a, np.uint32)
+    strip_b = np.ascontiguousarray(strip_b, np.uint32)
+    n = int(max(strip_a.max(initial=0), strip_b.max(initial=0)))
+    out = [_best_partner(strip_a, strip_b, crossing_flags(strip_a, seam, n), n),
+           _best_partner(strip_b, strip_a, crossing_flags(strip_b, seam, n), n)[:, ::-1]]
     pairs = np.concatenate(out)
     if not len(pairs):
         return pairs.reshape(0, 2)
@@ -70,24 +73,18 @@ def match_strips(strip_a, strip_b, seam):
     return np.stack([keys // span, keys % span], axis=1)
 
 
-def _crossing(strip, seam):
-    """Labels present on both sides of the seam column within the strip."""
-    left = np.unique(strip[:, :seam])
-    right = np.unique(strip[:, seam:])
-    both = np.intersect1d(left, right, assume_unique=True)
-    return both[both != 0]
+def _best_partner(src, dst, wanted, n):
+    """For each label with ``wanted`` set, the ``dst`` label sharing most
+    pixels with it (ties: lowest label). src, dst: (rows, width) uint32
+    labels of the same pixels. Returns (M, 2) int64 (src label, dst label)."""
+    from .._kernels.seams import pair_runs
 
-
-def _best_partner(src, dst, wanted):
-    """For each label in ``wanted``, the ``dst`` label sharing most pixels
-    with it (ties: lowest label). src, dst: (P,) int64 paired labels of the
-    overlap pixels. Returns (M, 2) int64 (src label, dst label)."""
-    sel = np.isin(src, wanted)
-    if not sel.any():
+    span = n + 1
+    run_keys, run_counts = pair_runs(src, dst, wanted, span)
+    if not run_keys.size:
         return np.zeros((0, 2), np.int64)
-    # One int64 key per (src, dst) pair: 1-D unique is far faster than rows.
-    span = int(dst.max()) + 1
-    keys, counts = np.unique(src[sel] * span + dst[sel], return_counts=True)
+    keys, inverse = np.unique(run_keys, return_inverse=True)
+    counts = np.bincount(inverse, weights=run_counts).astype(np.int64)
     pair_src, pair_dst = keys // span, keys % span
     # Sort by source, then count descending, then destination ascending.
     order = np.lexsort((pair_dst, -counts, pair_src))
