@@ -7,8 +7,9 @@ from ._config import JIT_PARALLEL
 
 
 @njit(**JIT_PARALLEL)
-def _voronoi_regions(seed_rows, seed_cols, cell_h, cell_w, out):
-    """Index of the nearest seed for each pixel of ``out`` (R, C) int32.
+def _voronoi_regions(seed_rows, seed_cols, cell_h, cell_w, out, row0=0, col0=0):
+    """Index of the nearest seed for each pixel of ``out`` (R, C) int32, a
+    window at (row0, col0) of the seeds' image.
 
     Seed (i, j) lies inside grid cell (i, j), so the nearest seed of a pixel
     is among the 5 x 5 cells around its own (enough for seeds jittered
@@ -16,9 +17,11 @@ def _voronoi_regions(seed_rows, seed_cols, cell_h, cell_w, out):
     """
     gy, gx = seed_rows.shape
     nrows, ncols = out.shape
-    for r in prange(nrows):
+    for rr in prange(nrows):
+        r = rr + row0
         ci = min(r // cell_h, gy - 1)
-        for c in range(ncols):
+        for cc in range(ncols):
+            c = cc + col0
             cj = min(c // cell_w, gx - 1)
             best = -1
             best_d2 = np.inf
@@ -30,12 +33,14 @@ def _voronoi_regions(seed_rows, seed_cols, cell_h, cell_w, out):
                     if d2 < best_d2:
                         best_d2 = d2
                         best = i * gx + j
-            out[r, c] = best
+            out[rr, cc] = best
 
 
-def voronoi_regions(rows, cols, grid=(10, 10), seed=0):
+def voronoi_regions(rows, cols, grid=(10, 10), seed=0, window=None):
     """Region index map (rows, cols) int32 of grid[0] * grid[1] Voronoi cells
-    with one randomly jittered seed per grid cell."""
+    with one randomly jittered seed per grid cell; ``window`` (row, col,
+    rows, cols) returns only that part of it (for mosaics made piece by
+    piece: every window agrees with the whole)."""
     rng = np.random.default_rng(seed)
     gy, gx = grid
     cell_h = -(-rows // gy)
@@ -44,8 +49,9 @@ def voronoi_regions(rows, cols, grid=(10, 10), seed=0):
     base_c = np.arange(gx)[None, :] * cell_w
     seed_rows = (base_r + rng.uniform(0, cell_h, (gy, gx))).astype(np.float64)
     seed_cols = (base_c + rng.uniform(0, cell_w, (gy, gx))).astype(np.float64)
-    out = np.empty((rows, cols), np.int32)
-    _voronoi_regions(seed_rows, seed_cols, cell_h, cell_w, out)
+    row0, col0, nrows, ncols = (0, 0, rows, cols) if window is None else window
+    out = np.empty((nrows, ncols), np.int32)
+    _voronoi_regions(seed_rows, seed_cols, cell_h, cell_w, out, row0, col0)
     return out
 
 
