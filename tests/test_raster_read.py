@@ -1,11 +1,10 @@
 """shepcore.raster.read: rasters and windows as (bands, rows, cols) arrays,
 one-line errors, GDAL state restored; 64-bit offsets on a huge VRT."""
 
-import os
 
 import numpy as np
 import pytest
-from osgeo import gdal, osr
+from osgeo import gdal
 
 import shepcore
 from shepcore import raster
@@ -17,36 +16,6 @@ from shepcore.raster import (
     write_segments,
 )
 from shepcore.tiles.grid import tile_grid
-
-
-def all_entries(folder):
-    """Every file and folder under ``folder``, hidden ones included."""
-    out = []
-    for root, dirs, files in os.walk(folder):
-        out += [os.path.relpath(os.path.join(root, n), folder) for n in dirs + files]
-    return sorted(out)
-
-
-def same_srs(wkt_a, wkt_b):
-    a, b = osr.SpatialReference(), osr.SpatialReference()
-    a.ImportFromWkt(wkt_a)
-    b.ImportFromWkt(wkt_b)
-    return bool(a.IsSame(b))
-
-
-@pytest.fixture(scope="module")
-def rgb_segments(scene):
-    """(path of RGB.byte.tif (718 x 791), its segment labels)."""
-    path = scene("RGB.byte.tif")
-    image, nodata = read_raster(path)
-    return path, shepcore.segment(image, nodata=nodata).labels
-
-
-def open_band(path):
-    ds = gdal.OpenEx(str(path))
-    assert ds is not None
-    return ds, ds.GetRasterBand(1)
-
 
 # -- reading ------------------------------------------------------------------------
 

@@ -4,18 +4,7 @@ indices, stored in the output label array itself)."""
 from numba import njit
 
 from .._config import JIT
-from .unionfind import root as _root
-
-
-@njit(**JIT)
-def _join(parent, a, b):
-    """Join the sets of a and b; the smaller pixel index becomes the root."""
-    ra = _root(parent, a)
-    rb = _root(parent, b)
-    if ra < rb:
-        parent[rb] = ra
-    elif rb < ra:
-        parent[ra] = rb
+from .unionfind import join as _join
 
 
 @njit(**JIT)

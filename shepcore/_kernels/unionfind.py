@@ -21,6 +21,18 @@ def root(parent, i):
 
 
 @njit(**JIT)
+def join(parent, a, b):
+    """Join the sets of a and b; the smaller root becomes the root of both
+    (so every non-root points to a smaller index)."""
+    ra = root(parent, a)
+    rb = root(parent, b)
+    if ra < rb:
+        parent[rb] = ra
+    elif rb < ra:
+        parent[ra] = rb
+
+
+@njit(**JIT)
 def join_and_number(num_nodes, pairs, keep):
     """Join node pairs and number the joined groups.
 
@@ -30,12 +42,7 @@ def join_and_number(num_nodes, pairs, keep):
     """
     parent = np.arange(num_nodes)
     for i in range(pairs.shape[0]):
-        ra = root(parent, pairs[i, 0])
-        rb = root(parent, pairs[i, 1])
-        if ra < rb:
-            parent[rb] = ra
-        elif rb < ra:
-            parent[ra] = rb
+        join(parent, pairs[i, 0], pairs[i, 1])
     group_id = np.zeros(num_nodes, np.int64)
     ids = np.zeros(num_nodes, np.int64)
     count = 0
