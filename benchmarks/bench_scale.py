@@ -43,7 +43,7 @@ from scale_mosaic import make_mosaic  # noqa: E402
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SNAKEMAKE = os.path.join(os.path.dirname(sys.executable), "snakemake")
-SEGMENTATION = ("mosaic", "fit_model", "split_row", "segment_tile", "seams_row", "stitch",
+SEGMENTATION = ("mosaic", "fit_model", "segment_tile", "seams_row", "stitch",
                 "assemble")
 ATTRIBUTES = ("stats_part", "attributes", "table", "vector", "quicklook", "summary")
 

@@ -15,12 +15,11 @@ from wfutil import make_workdir, run_snakemake, snakemake_cmd, write_geotiff
 #: Real snakemake runs: the full suite (make test), not the inner loop (make check).
 pytestmark = pytest.mark.slow
 
-STAGES = ["mosaic", "fit_model", "split_row", "segment_tile", "seams_row", "stitch",
+STAGES = ["mosaic", "fit_model", "segment_tile", "seams_row", "stitch",
           "assemble", "stats_part", "attributes", "table", "vector", "quicklook", "summary"]
 # Rules that must have finished before each stage can start.
 UPSTREAM = {
     "fit_model": ["mosaic"],
-    "split_row": ["mosaic"],
     "segment_tile": ["mosaic", "fit_model"],
     "seams_row": ["mosaic", "fit_model"],
     "stitch": ["mosaic", "fit_model", "seams_row"],

@@ -45,14 +45,13 @@ SLURM_ARGS = [
     "--slurm-init-seconds-before-status-checks", "1",
     # Two batches of two tiles keep both cores busy (the profile says 8 per
     # batch; a command-line --group-components replaces the whole list).
-    "--group-components", "split=8", "tiles=2", "seams=8", "stats=8", "stitch=1", "report=1",
+    "--group-components", "tiles=2", "seams=8", "stats=8", "stitch=1", "report=1",
 ]
 # SLURM jobs of one run of CONFIG, by the plugin's job comment
 # (rule_<rule>_wildcards_<values> or rule_<group>_<rules of the batch>).
 EXPECTED_JOBS = {
     "rule_mosaic_wildcards_demo": 1,
     "rule_fit_model_wildcards_demo": 1,
-    "rule_split_split_row": 1,                # both tile rows in one batch
     "rule_tiles_segment_tile": 2,             # 4 tiles in 2 batches
     "rule_seams_seams_row": 1,                # both seam rows in one batch
     "rule_stitch_assemble_stitch": 1,         # stitch -> assemble
@@ -340,9 +339,9 @@ def test_controller_killed_then_rerun(cluster, reference, tmp_path):
     run_workflow(work, "rerun")
     done = Counter(jobs_of_run(work, "rerun").values())
     # Only what had not finished: tiles (unless both batches were done) and
-    # what follows them; not the mosaic, the model or the split.
+    # what follows them; not the mosaic or the model.
     assert set(done) - {"rule_tiles_segment_tile"} == set(EXPECTED_JOBS) - {
         "rule_mosaic_wildcards_demo", "rule_fit_model_wildcards_demo",
-        "rule_split_split_row", "rule_tiles_segment_tile"}, done
+        "rule_tiles_segment_tile"}, done
     assert model.stat().st_mtime_ns == model_mtime, "the model was refitted"
     assert (work / SEGMENTS).read_bytes() == reference()

@@ -181,7 +181,7 @@ def test_min_segment_size_change_reruns_only_segmentation(demo_run):
     try:
         rules = _planned_rules(demo_run)
         assert {"segment_tile", "seams_row", "stitch", "assemble", "summary"} <= rules
-        assert not rules & {"mosaic", "fit_model", "split_row"}, rules
+        assert not rules & {"mosaic", "fit_model"}, rules
     finally:
         del config["segmentation"]
         cfg.write_text(yaml.safe_dump(config))

@@ -114,16 +114,6 @@ def tile_grid_layout(wildcards):
     return SCENES[wildcards.scene].grid_layout
 
 
-def row_tiles(wildcards):
-    """The Tiles of the wildcards' tile row."""
-    return SCENES[wildcards.scene].tiles_in_row(wildcards.row)
-
-
-def tile_row_dir(wildcards):
-    """Folder of split tile images holding the wildcards' tile."""
-    return f"{RESULTS}/{wildcards.scene}/tiles/{wildcards.tile[:4]}"
-
-
 def seam_tile_names(wildcards):
     """Names of the tiles of the tile row and of the row below it."""
     scene = SCENES[wildcards.scene]

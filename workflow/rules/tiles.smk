@@ -1,29 +1,7 @@
-rule split_row:
-    input:
-        mosaic=rules.mosaic.output[0],
-    output:
-        # Kept (not temp): a change of min_segment_size or connectivity reruns
-        # from the tiles, without cutting the mosaic again.
-        directory(f"{SCENE_DIR}/tiles/{{row}}"),
-    log:
-        f"{SCENE_DIR}/logs/split_row/{{row}}.log",
-    benchmark:
-        f"{SCENE_DIR}/benchmarks/split_row/{{row}}.tsv"
-    conda:
-        "../envs/shepcore.yaml"
-    threads: 1
-    resources:
-        mem_mb=segment_mem_mb,
-        runtime=segment_runtime,
-    params:
-        tiles=row_tiles,
-    script:
-        "../scripts/split_row.py"
-
-
+# Each tile job reads its window (overlap included) straight from the mosaic:
+# no tile copies on disk, and the decoding is spread over the tile jobs.
 rule segment_tile:
     input:
-        tiles=tile_row_dir,
         model=rules.fit_model.output[0],
         mosaic=rules.mosaic.output[0],
     output:
