@@ -41,17 +41,19 @@ def label_flags(labels, n, core, shared):
 
 
 @njit(**JIT)
-def split_cut_labels(core, n, cut, eight):
+def split_cut_labels(core, n, cut, eight, parent):
     """Give every disconnected part of a cut label its own ID, in place.
 
     core : (R, C) uint32 view of the tile's core labels; only labels with
     ``cut`` set can be disconnected (the others lie wholly in the core,
     where they are connected). A label's first part in raster order keeps
     its ID, the others get n + 1, n + 2, ... in raster order of their first
-    pixel. Returns piece_label (extra pieces,) uint32: the label of each.
+    pixel. parent : (R * C,) signed integer work array (int32 when R * C <
+    2**31: half the memory of int64 on the largest tiles). Returns
+    piece_label (extra pieces,) uint32: the label of each.
     """
     nrows, ncols = core.shape
-    parent = np.full(nrows * ncols, -1, np.int64)
+    parent[:] = -1
     for r in range(nrows):
         for c in range(ncols):
             lab = core[r, c]

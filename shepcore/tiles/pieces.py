@@ -124,7 +124,9 @@ def split_core_pieces(labels, tile, eight, cut=None):
     n = int(labels.max(initial=0))
     if cut is None:
         cut = label_flags(labels, n, _core_window(tile), (0, 0, 0, 0))[1]
-    return n, split_cut_labels(_core(labels, tile), n, cut, eight)
+    core = _core(labels, tile)
+    parent = np.empty(core.size, np.int32 if core.size < 2**31 else np.int64)
+    return n, split_cut_labels(core, n, cut, eight, parent)
 
 
 def tile_pieces(labels, image, tile, tiles_shape, overlap, eight, small_reason=None):
