@@ -42,7 +42,7 @@ SUBPACKAGE_LAYERS = {"_kernels": "core", "raster": "raster", "tiles": "tiles",
                      "stats": "stats", "products": "products", "pipeline": "pipeline"}
 CLI_MODULES = {"cli", "__main__"}
 #: Third-party modules only one layer may import.
-RESERVED = {"osgeo": "raster"}
+RESERVED = {"osgeo": "raster", "pyogrio": "raster"}
 #: Longest module outside _kernels/ (lines).
 MAX_LINES = 400
 

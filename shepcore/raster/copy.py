@@ -13,7 +13,7 @@ from .env import RasterError, gdal_env
 from .rat import DEFAULT_USAGES, RatColumn, rat_column_type, rat_columns, rat_reader, write_rat
 from .read import numpy_dtype, open_segments
 from .windows import STRIP_PIXELS, check_window, window_geotransform
-from .write import FORMATS, add_counts, check_format, create_segment_band
+from .write import FORMATS, add_counts, check_format, create_segment_band, finish_format
 
 
 def _output_format(out_path, fmt, src_driver):
@@ -92,6 +92,7 @@ def copy_segment_raster(src_path, out_path, fmt, window, relabel, levels, make_r
                 ds.BuildOverviews("NEAREST", list(levels))
             ds.FlushCache()
             ds = band = None
+            finish_format(g, tmp, fmt)  # COG: staging GeoTIFF -> Cloud Optimized copy
     return str(out_path)
 
 
