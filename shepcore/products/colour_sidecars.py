@@ -3,14 +3,13 @@ cannot hold one: a uint32 GeoTIFF (GTiff, COG) takes a colour table only
 for Byte and UInt16 bands, so its colours (the RAT's Red, Green, Blue,
 Alpha columns, kept in the .aux.xml) are also written as
 
-- ``<stem>.clr``: one line ``ID R G B A`` per segment (0-255), read by
-  ``gdaldem color-relief SEGMENTS <stem>.clr OUT.tif -exact_color_entry
-  -alpha`` and by QGIS (Paletted/Unique values renderer, "Load colour map
-  from file");
+- ``<stem>.clr``: one line ``ID R G B A`` (0-255) for null (0, transparent)
+  and every segment, read by ``gdaldem color-relief SEGMENTS <stem>.clr
+  OUT.tif -nearest_color_entry -alpha`` (GDAL 3.6's ``-exact_color_entry``
+  matches only the first entry of a UInt32 band) and by QGIS (Paletted /
+  Unique values renderer, "Load colour map from file");
 - ``<stem>.qml``: a QGIS style with a paletted renderer, which QGIS loads
-  by itself when it opens ``<stem>.tif``.
-
-Row 0 (null) is left out of both: unlisted values are transparent.
+  by itself when it opens ``<stem>.tif`` (null is left out: transparent).
 """
 
 import os
@@ -31,14 +30,16 @@ def sidecar_paths(segments_path):
 
 
 def colour_rows(segments_path):
-    """(ids (N,) int64, rgba (N, 4) uint8) of segments 1..N from the
-    raster's RAT colour columns; ValueError (one line) without them."""
+    """(ids (N + 1,) int64, rgba (N + 1, 4) uint8) of null (0, transparent)
+    and segments 1..N from the raster's RAT colour columns; ValueError (one
+    line) without them."""
     table = read_rgba(segments_path)
     if table is None:
         raise ValueError(f"{segments_path}: no colour table (RAT columns with usages Red, "
                          "Green, Blue); add one with 'shepcore colour'")
-    rgba = np.ascontiguousarray(table.T[1:])
-    return np.arange(1, len(rgba) + 1, dtype=np.int64), rgba
+    rgba = np.ascontiguousarray(table.T)
+    rgba[0] = 0
+    return np.arange(len(rgba), dtype=np.int64), rgba
 
 
 def clr_text(ids, rgba):
@@ -86,7 +87,7 @@ def write_colour_sidecars(segments_path, clr_out=None, qml_out=None):
     clr_out, qml_out = clr_out or default_clr, qml_out or default_qml
     ids, rgba = colour_rows(segments_path)
     write_text_atomic(clr_out, clr_text(ids, rgba))
-    write_text_atomic(qml_out, qml_text(ids, rgba))
+    write_text_atomic(qml_out, qml_text(ids[1:], rgba[1:]))
     return clr_out, qml_out
 
 

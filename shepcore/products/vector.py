@@ -14,7 +14,7 @@ import numpy as np
 
 from .._files import atomic_path
 from ..raster.polygons import segment_polygons, trace_pieces, write_gpkg
-from ..raster.rat import rat_columns, read_rat_rows
+from ..raster.rat import rat_columns, rat_rows
 
 #: Output kinds by file extension.
 KINDS = {".gpkg": "gpkg", ".parquet": "parquet", ".geoparquet": "parquet"}
@@ -34,11 +34,23 @@ def _attribute_batches(segments_path, polygons):
     import pyarrow as pa
 
     nrows, columns = rat_columns(segments_path)
+    if not columns:
+        for ids, geoms in polygons:
+            yield pa.record_batch({"segment_id": pa.array(ids, pa.int64()),
+                                   "geometry": pa.array(geoms, pa.binary())})
+        return
+    with rat_rows(segments_path) as read:
+        yield from _joined(read, nrows, columns, polygons)
+
+
+def _joined(read, nrows, columns, polygons):
+    import pyarrow as pa
+
     for ids, geoms in polygons:
         arrays = {"segment_id": pa.array(ids, pa.int64())}
         inside = ids < nrows
         for col in columns:
-            values = read_rat_rows(segments_path, col.name, ids[inside])
+            values = read(col.name, ids[inside])
             if values.dtype.kind == "S":
                 values = values.astype(str)
             full = np.zeros(len(ids), values.dtype) if values.dtype.kind != "U" else \
