@@ -50,7 +50,8 @@ def trace_pieces(segments_path, pieces_path, progress=None):
         lyr = out.CreateLayer("pieces", srs=ds.GetSpatialRef(), geom_type=ogr.wkbPolygon,
                               options=["SPATIAL_INDEX=NO"])
         lyr.CreateField(ogr.FieldDefn("segment_id", ogr.OFTInteger64))
-        callback = None if progress is None else (lambda f, *_: bool(progress(f)) or 1)
+        # GDAL can report more than 1 on small rasters.
+        callback = None if progress is None else (lambda f, *_: progress(min(1.0, f)) or 1)
         lyr.StartTransaction()
         g.Polygonize(band, band.GetMaskBand(), lyr, 0, [], callback=callback)
         lyr.CommitTransaction()
