@@ -68,8 +68,9 @@ def info_lines(doc):
         f"{doc['path']}: {doc['rows']} rows x {doc['cols']} cols, pixel "
         f"{doc['pixel_size'][0]:g} x {doc['pixel_size'][1]:g}, CRS {doc['crs']}",
         f"storage: {st['driver']}{layout}, blocks {st['block'][0]} x {st['block'][1]}, "
-        f"compression {st['compression'] or 'none'}, "
-        f"{len(st['overviews'])} overview(s) {' '.join(f'{r}x{c}' for r, c in st['overviews'])}",
+        + (f"compression {st['compression']}, " if st["compression"] else "")
+        + f"{len(st['overviews'])} overview(s) "
+        + " ".join(f"{r}x{c}" for r, c in st["overviews"]),
         f"segments: {doc['num_segments']}, null pixels: {doc['null_pixels']}",
     ]
     if doc["sizes"]:
