@@ -80,8 +80,9 @@ def load_config_file(path):
         mark = getattr(err, "problem_mark", None)
         where = f", line {mark.line + 1} column {mark.column + 1}" if mark else ""
         what = getattr(err, "problem", None) or str(err).splitlines()[0]
-        context = getattr(err, "context", None)
-        what = f"{what} ({context})" if context else what
+        context, cmark = getattr(err, "context", None), getattr(err, "context_mark", None)
+        if context:
+            what += f" ({context}" + (f" started at line {cmark.line + 1}" if cmark else "") + ")"
         raise ConfigError(f"config file {path}{where}: not valid YAML: {what}") from None
     if not isinstance(doc, dict):
         raise ConfigError(f"config file {path}: expected a mapping of keys (scenes:, ...), "
