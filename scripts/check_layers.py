@@ -4,12 +4,12 @@ Every module of the package belongs to a layer, told by its path:
 
     core      shepcore/*.py (segmentation, model, synthetic, _validate,
               _config, _files, nulls) and shepcore/_kernels/
-    raster    shepcore/raster/     the only layer that imports GDAL (osgeo)
+    raster    shepcore/raster/     the only layer that imports GDAL (osgeo, pyogrio)
     tiles     shepcore/tiles/
     stats     shepcore/stats/
     products  shepcore/products/
     pipeline  shepcore/pipeline/
-    cli       shepcore/cli.py, shepcore/__main__.py
+    cli       shepcore/cli/ (the shepcore command), shepcore/__main__.py
 
 A module may import from its own layer and from the layers listed for it
 in ALLOWED, never upward, and the import graph of the package has no
@@ -42,7 +42,7 @@ SUBPACKAGE_LAYERS = {"_kernels": "core", "raster": "raster", "tiles": "tiles",
                      "stats": "stats", "products": "products", "pipeline": "pipeline"}
 CLI_MODULES = {"cli", "__main__"}
 #: Third-party modules only one layer may import.
-RESERVED = {"osgeo": "raster"}
+RESERVED = {"osgeo": "raster", "pyogrio": "raster"}
 #: Longest module outside _kernels/ (lines).
 MAX_LINES = 400
 

@@ -86,24 +86,3 @@ def test_subset_refuses_bad_requests(with_columns, tmp_path):
     with pytest.raises(ValueError, match="would overwrite the input"):
         subset_segments(path, (0, 0, 10, 10), path)
     assert not os.path.exists(tmp_path / "a.img") and not os.path.exists(tmp_path / "b.img")
-
-
-def test_subset_script_help_and_usage_errors(tmp_path):
-    """Regression (fidelity issue): scripts/subset.py --help crashed on a
-    tuple metavar, and no arguments gave a TypeError."""
-    import subprocess
-    import sys
-
-    from conftest import REPO
-
-    script = str(REPO / "scripts" / "subset.py")
-    helped = subprocess.run([sys.executable, script, "--help"], capture_output=True, text=True)
-    assert helped.returncode == 0 and "ROW COL ROWS COLS" in helped.stdout, helped.stderr
-    bare = subprocess.run([sys.executable, script], capture_output=True, text=True)
-    assert bare.returncode == 2 and "Traceback" not in bare.stderr
-    assert "the following arguments are required" in bare.stderr
-    missing = subprocess.run([sys.executable, script, str(tmp_path / "no.img"),
-                              str(tmp_path / "o.img"), "0", "0", "5", "5"],
-                             capture_output=True, text=True)
-    assert missing.returncode == 1 and "Traceback" not in missing.stderr
-    assert missing.stderr.strip().startswith("subset: error:") and "no such file" in missing.stderr

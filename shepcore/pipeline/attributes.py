@@ -5,6 +5,8 @@ the config's statistics and colour settings turned into library calls.
 scripts directly.) Heavy modules are imported where they are used."""
 
 import os
+import sys
+import time
 
 import numpy as np
 
@@ -64,9 +66,12 @@ def partial_stats_to_dir(segments, mosaic, window, settings, nbands, out_dir):
     windows = stats_windows(segments, STATS_MEMORY_MB, window, bands=len(bands),
                             percentiles=percentiles)
     for i, win in enumerate(windows):
+        t0 = time.perf_counter()
         part = partial_statistics(segments, mosaic, win, bands=bands, statistics=stats,
                                   spatial=spatial_names(settings))
         part.save(os.path.join(out_dir, f"part_{i:04d}.npz"))
+        print(f"statistics window {i + 1} of {len(windows)} {tuple(win)}: "
+              f"{time.perf_counter() - t0:.2f} s", file=sys.stderr)
     return len(windows)
 
 

@@ -7,6 +7,8 @@ any driver. Reads raster headers only.
 """
 
 import copy
+import difflib
+import os
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -57,6 +59,44 @@ class Scene:
         return {t.name: t for t in self.tiles}
 
 
+def load_config_file(path):
+    """The YAML config file ``path`` as a dict.
+
+    Raises
+    ------
+    ConfigError
+        One line naming the file (and the line and column of a YAML error):
+        missing, unreadable, not YAML, or not a mapping.
+    """
+    try:
+        with open(path) as f:
+            doc = yaml.safe_load(f)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path}: no such file (run from the folder holding "
+                          "config/, or pass --configfile)") from None
+    except OSError as err:
+        raise ConfigError(f"config file {path}: {err.strerror}") from None
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f", line {mark.line + 1} column {mark.column + 1}" if mark else ""
+        what = getattr(err, "problem", None) or str(err).splitlines()[0]
+        context, cmark = getattr(err, "context", None), getattr(err, "context_mark", None)
+        if context:
+            what += f" ({context}" + (f" started at line {cmark.line + 1}" if cmark else "") + ")"
+        raise ConfigError(f"config file {path}{where}: not valid YAML: {what}") from None
+    if not isinstance(doc, dict):
+        raise ConfigError(f"config file {path}: expected a mapping of keys (scenes:, ...), "
+                          f"got {type(doc).__name__}")
+    return doc
+
+
+def check_config_file(path, required=True):
+    """Refuse a broken config file before Snakemake reads it, in one line;
+    a missing file only when ``required`` (no --configfile given)."""
+    if required or os.path.exists(path):
+        load_config_file(path)
+
+
 def load_schema(path):
     """The JSON schema (YAML file) as a dict."""
     with open(path) as f:
@@ -73,11 +113,25 @@ def check_config(config, schema):
         return
     err = jsonschema.exceptions.best_match(errors)
     where = "/".join(str(p) for p in err.absolute_path) or "(top level)"
-    if err.validator == "oneOf":
+    if err.validator == "additionalProperties" and isinstance(err.instance, dict):
+        msg = _unexpected_keys(err.instance, err.schema)
+    elif err.validator == "oneOf":
         msg = f"{err.instance!r} is not valid: {_describe(err.schema)}"
     else:
         msg = err.message
     raise ConfigError(f"config key {where}: {msg}")
+
+
+def _unexpected_keys(instance, schema):
+    """'input' was unexpected; did you mean 'inputs'? (or the known keys)."""
+    known = sorted(schema.get("properties", {}))
+    extra = [k for k in instance if k not in known]
+    parts = []
+    for key in extra:
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+        parts.append(f"{key!r} was unexpected; {hint}")
+    return "; ".join(parts)
 
 
 def _describe(schema):
@@ -125,7 +179,7 @@ def load_scenes(config, schema):
                 f"smaller than tile_size ({tiling['tile_size']})"
             )
         mosaic = mosaic_layout(**scene_inputs(config, name), scene=name)
-        _check_band_lists(name, settings, mosaic.bands)
+        _check_band_lists(name, settings, mosaic.bands, entry.get("bands"))
         tiles = tile_grid(mosaic.rows, mosaic.cols, tiling["tile_size"], tiling["overlap"])
         scenes[name] = Scene(name=name, settings=settings, mosaic=mosaic, tiles=tiles)
     return scenes
@@ -167,12 +221,30 @@ def check_writable(folder):
                           f"({err.strerror})") from None
 
 
-def _check_band_lists(scene, settings, nbands):
-    """stats.bands and colour_table.rgb_bands must name bands of the mosaic."""
+def _check_band_lists(scene, settings, nbands, selected=None):
+    """stats.bands and colour_table.rgb_bands must name bands of the mosaic,
+    which counts the bands the scene's ``bands`` selected (``selected``, a
+    list of input band numbers, or None)."""
     for section, key in (("stats", "bands"), ("colour_table", "rgb_bands")):
         value = settings[section][key]
-        if isinstance(value, list):
-            for b in value:
-                if not 1 <= b <= nbands:
-                    raise ConfigError(f"config key scenes/{scene}/{section}/{key}: band {b} "
-                                      f"out of range 1..{nbands} of the scene's mosaic")
+        if not isinstance(value, list):
+            continue
+        for b in value:
+            if 1 <= b <= nbands:
+                continue
+            msg = (f"config key scenes/{scene}/{section}/{key}: band {b} out of range "
+                   f"1..{nbands} of the scene's mosaic")
+            if selected:
+                msg += (f"; these numbers count the bands selected by scenes/{scene}/bands "
+                        f"({selected}: mosaic band 1 is input band {selected[0]})")
+                if all(x in selected for x in value):
+                    msg += f"; did you mean {[selected.index(x) + 1 for x in value]}?"
+            raise ConfigError(msg)
+
+
+def vector_format(settings):
+    """'gpkg', 'parquet' or None from outputs.vector (true means 'gpkg')."""
+    value = settings["outputs"]["vector"]
+    if value is True:
+        return "gpkg"
+    return None if value in (False, None, "none") else value

@@ -9,7 +9,10 @@ from ..raster.vrt import mosaic_layout, write_vrt
 
 def write_mosaic(inputs, stack_bands, bands, nodata, scene, out):
     """Lay out the mosaic of ``inputs`` and write it as a VRT to ``out``."""
-    write_vrt(mosaic_layout(inputs, stack_bands, bands, nodata, scene=scene), out)
+    layout = mosaic_layout(inputs, stack_bands, bands, nodata, scene=scene)
+    write_vrt(layout, out)
+    print(f"{scene}: mosaic of {len(inputs)} input(s), {layout.rows} x {layout.cols} pixels, "
+          f"{layout.bands} band(s) -> {out}", file=sys.stderr)
 
 
 def fit_scene_model(mosaic, out, *, num_clusters, max_spectral_diff, spectral_diff_percentile,

@@ -181,3 +181,76 @@ def rgba_to_columns(rgba):
         raise ValueError(f"rgba: expected an (N + 1, 4) table, got shape {rgba.shape}")
     return {name: rgba[:, i].astype(np.int32)
             for i, name in enumerate(("Red", "Green", "Blue", "Alpha"))}
+
+
+#: Column usages of a colour table held in a RAT.
+COLOUR_USAGES = ("Red", "Green", "Blue", "Alpha")
+
+
+def colour_raster(segments, out, mode="stats", *, image=None, rgb_bands=None, seed=0,
+                  missing_value=-9999, fmt=None):
+    """Write a copy of a segment raster with a new colour table in its RAT.
+
+    Parameters
+    ----------
+    segments : str
+        Segment raster (a colour table it has already is replaced).
+    out : str
+        New raster (format by extension or ``fmt``: 'HFA', 'GTiff', 'COG').
+    mode : {'stats', 'random'}
+        'stats': the per-segment means of ``rgb_bands``, each stretched from
+        its 5th to 95th percentile (weighted by pixel count), as the
+        workflow does; the means come from the RAT's ``B{band}_mean``
+        columns, or are computed from ``image``. 'random': reproducible
+        random colours from ``seed``, 4-adjacent segments kept apart.
+    image : str or None
+        Image on the segments' grid (for 'stats' without mean columns).
+    rgb_bands : three 1-based bands or None
+        Default: bands 1, 2, 3 (or the one band three times).
+
+    Returns
+    -------
+    int
+        N, the number of segments coloured.
+    """
+    from ..raster.copy import add_rat_columns
+    from ..raster.rat import rat_columns
+
+    nrows, columns = rat_columns(segments)
+    n = max(nrows - 1, 0)
+    drop = [c.name for c in columns if c.usage in COLOUR_USAGES]
+    if mode == "random":
+        rgba = random_colours(n, seed, labels=segments)
+    elif mode == "stats":
+        rgba = _stats_colours(segments, columns, image, rgb_bands, missing_value)
+    else:
+        raise ValueError(f"colour mode {mode!r}: choose stats or random")
+    add_rat_columns(segments, rgba_to_columns(rgba), out, fmt=fmt, drop=drop)
+    return n
+
+
+def _stats_colours(segments, columns, image, rgb_bands, missing_value):
+    """Stretched colour table from band means (RAT columns or ``image``)."""
+    from ..raster.rat import read_rat
+    from ..stats.api import segment_statistics
+
+    names = {c.name for c in columns}
+    if rgb_bands is None:
+        found = sorted(int(c[1:-5]) for c in names if c.startswith("B") and c.endswith("_mean")
+                       and c[1:-5].isdigit())
+        rgb_bands = ((found or [1, 2, 3]) * 3)[:3] if len(found) < 3 else found[:3]
+    rgb_bands = [int(b) for b in rgb_bands]
+    if len(rgb_bands) != 3:
+        raise ValueError(f"rgb bands: expected three bands, got {rgb_bands}")
+    wanted = [f"B{b}_mean" for b in rgb_bands]
+    if all(w in names for w in wanted):
+        means = read_rat(segments, wanted)
+    elif image is None:
+        raise ValueError(f"{segments}: no RAT columns {', '.join(wanted)}; give the image "
+                         "(--image) to compute the band means")
+    else:
+        means = segment_statistics(segments, image, bands=sorted(set(rgb_bands)),
+                                   statistics=["mean"], missing_value=missing_value)
+    weights = read_rat(segments, ["Histogram"])["Histogram"] if "Histogram" in names else None
+    return stretch_colours(*(means[w] for w in wanted), missing_value=missing_value,
+                           weights=weights)

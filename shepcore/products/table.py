@@ -7,14 +7,27 @@ from .._files import atomic_path
 from ..raster.rat import read_rat
 
 
+def table_kind(path):
+    """'parquet' or 'csv' from the extension of ``path``; ValueError else."""
+    ext = str(path).rsplit(".", 1)[-1].lower() if "." in str(path) else ""
+    if ext not in ("parquet", "csv"):
+        raise ValueError(f"{path}: unknown table format {ext!r} (use .parquet or .csv)")
+    return ext
+
+
 def write_table(segments, out, kind):
     """The raster's RAT as a table, one row per segment (row 0, null, left
     out): Parquet (``kind`` 'parquet') or CSV. Column ``segment_id`` first.
     Returns the number of rows."""
-    rat = read_rat(segments)
-    n = len(next(iter(rat.values()))) if rat else 0
+    return write_columns(read_rat(segments), out, kind)
+
+
+def write_columns(columns, out, kind):
+    """Columns {name: (N + 1,) array}, row i = segment i, as a table of rows
+    1..N with ``segment_id`` first (Parquet or CSV, atomically). Returns N."""
+    n = len(next(iter(columns.values()))) if columns else 0
     table = {"segment_id": np.arange(1, n, dtype=np.int64)}
-    for name, values in rat.items():
+    for name, values in columns.items():
         values = np.asarray(values)[1:]
         table[name] = values.astype(str) if values.dtype.kind == "S" else values
     with atomic_path(out) as tmp:
@@ -25,7 +38,7 @@ def write_table(segments, out, kind):
             pq.write_table(pa.table(table), tmp)
         else:
             _write_csv(table, tmp)
-    return n - 1
+    return max(n - 1, 0)
 
 
 def _write_csv(table, path):

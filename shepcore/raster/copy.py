@@ -13,7 +13,7 @@ from .env import RasterError, gdal_env
 from .rat import DEFAULT_USAGES, RatColumn, rat_column_type, rat_columns, rat_reader, write_rat
 from .read import numpy_dtype, open_segments
 from .windows import STRIP_PIXELS, check_window, window_geotransform
-from .write import FORMATS, add_counts, check_format, create_segment_band
+from .write import FORMATS, add_counts, check_format, create_segment_band, finish_format
 
 
 def _output_format(out_path, fmt, src_driver):
@@ -92,10 +92,11 @@ def copy_segment_raster(src_path, out_path, fmt, window, relabel, levels, make_r
                 ds.BuildOverviews("NEAREST", list(levels))
             ds.FlushCache()
             ds = band = None
+            finish_format(g, tmp, fmt)  # COG: staging GeoTIFF -> Cloud Optimized copy
     return str(out_path)
 
 
-def add_rat_columns(path, columns, out_path, *, usages=None, fmt=None):
+def add_rat_columns(path, columns, out_path, *, usages=None, fmt=None, drop=()):
     """Write a copy of a segment raster with extra RAT columns.
 
     The copy keeps the pixels, georeferencing, metadata, existing RAT
@@ -119,8 +120,10 @@ def add_rat_columns(path, columns, out_path, *, usages=None, fmt=None):
         'PixelCount', 'Generic', ...). Default: by name from
         :data:`DEFAULT_USAGES`, else 'Generic'.
     fmt : str, optional
-        'HFA' or 'GTiff'; default from the extension of ``out_path`` (.img,
-        .tif), else the input's format.
+        'HFA', 'GTiff' or 'COG'; default from the extension of ``out_path``
+        (.img, .tif), else the input's format.
+    drop : iterable of str
+        Existing RAT columns left out of the copy (e.g. an old colour table).
 
     Returns
     -------
@@ -151,7 +154,9 @@ def add_rat_columns(path, columns, out_path, *, usages=None, fmt=None):
         first = (start, {str(k): np.asarray(v) for k, v in chunk.items()})
     usages = dict(usages or {})
     src_rows, existing = rat_columns(path)
-    taken = {c.name for c in existing}
+    drop = set(drop)
+    kept = [(i, c) for i, c in enumerate(existing) if c.name not in drop]
+    taken = {c.name for _, c in kept}
     for name in first[1]:
         if name in taken:
             raise RasterError(f"{path}: RAT already has a column {name!r}")
@@ -165,11 +170,11 @@ def add_rat_columns(path, columns, out_path, *, usages=None, fmt=None):
                           usages.get(name, DEFAULT_USAGES.get(name, "Generic")))
                 for name in first[1]]
 
-    has_counts = any(c.usage == "PixelCount" for c in existing)
+    has_counts = any(c.usage == "PixelCount" for _, c in kept)
 
     def make_rat(nids, hist):
         nrows = max(src_rows, nids)
-        cols = [(c, rat_reader(path, i, src_rows)) for i, c in enumerate(existing)]
+        cols = [(c, rat_reader(path, i, src_rows)) for i, c in kept]
         if not has_counts:
             counts = np.zeros(nrows, np.float64)
             counts[: hist.size] = hist

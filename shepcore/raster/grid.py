@@ -20,6 +20,20 @@ def same_crs(wkt_a, wkt_b):
     return bool(a.IsSame(b))
 
 
+def crs_name(wkt):
+    """Short name of a CRS, e.g. 'WGS 84 / UTM zone 54N (EPSG:32654)';
+    'none' without one."""
+    if not wkt:
+        return "none"
+    from osgeo import osr
+
+    srs = osr.SpatialReference()
+    srs.ImportFromWkt(wkt)
+    name = srs.GetName() or "unnamed"
+    code = srs.GetAuthorityCode(None)
+    return f"{name} ({srs.GetAuthorityName(None)}:{code})" if code else name
+
+
 def check_same_grid(path_a, path_b):
     """Refuse two rasters that are not on the same pixel grid.
 

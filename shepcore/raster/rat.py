@@ -2,6 +2,7 @@
 column listings, whole-column and row reads, and the colour table held in
 RGBA columns. Row i describes segment i; row 0 is null."""
 
+import contextlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -200,6 +201,18 @@ def read_rat(path, columns=None):
         return {c: np.asarray(rat.ReadAsArray(_column_index(rat, c, path))) for c in columns}
 
 
+def _read_range(ds, rat, col, start, length):
+    """Rows ``start`` .. ``start + length`` of RAT column number ``col``.
+
+    GDAL 3.6 reads wrong values from an in-memory table (a GeoTIFF's, held
+    in its .aux.xml) at a start row > 0, as it writes them wrongly; such a
+    column is read whole and sliced (the table is in memory anyway). HFA
+    tables live in the file and are read by range."""
+    if start == 0 or ds.GetDriver().ShortName == "HFA":
+        return np.asarray(rat.ReadAsArray(col, start, length))
+    return np.asarray(rat.ReadAsArray(col))[start:start + length]
+
+
 def read_rat_rows(path, column, rows):
     """Values of one RAT column at the given rows, reading only the row
     ranges needed (rows closer than :data:`RAT_READ_GAP` share one read).
@@ -215,25 +228,49 @@ def read_rat_rows(path, column, rows):
     -------
     values : (K,) ndarray (float64, int32 or bytes, as the column)
     """
-    rows = np.asarray(rows, np.int64)
-    with gdal_env(path) as g:
-        ds = open_raster(g, path)
-        rat = ds.GetRasterBand(1).GetDefaultRAT()
-        if rat is None:
-            raise RasterError(f"{path}: no raster attribute table")
-        col = _column_index(rat, column, path)
+    with rat_rows(path) as read:
+        return read(column, rows)
+
+
+@contextlib.contextmanager
+def rat_rows(path):
+    """Yield ``read(column, rows)`` (as :func:`read_rat_rows`) on one open
+    dataset, for reading many columns or batches of rows. A table held in
+    memory (GeoTIFF) is read by whole columns, each once (see
+    :func:`_read_range`)."""
+    with gdal_env(path, map_errors=False) as g:
+        with gdal_env(path):
+            ds = open_raster(g, path)
+            rat = ds.GetRasterBand(1).GetDefaultRAT()
+            if rat is None:
+                raise RasterError(f"{path}: no raster attribute table")
         nrows = rat.GetRowCount()
-        if rows.size and (rows[0] < 0 or rows[-1] >= nrows or np.any(np.diff(rows) < 0)):
-            raise RasterError(f"{path}: RAT rows must be sorted and within 0..{nrows - 1}")
-        if not rows.size:
-            return np.asarray(rat.ReadAsArray(col, 0, 1))[:0]
-        cuts = np.flatnonzero(np.diff(rows) > RAT_READ_GAP) + 1
-        parts = []
-        for group in np.split(rows, cuts):
-            start = int(group[0])
-            block = np.asarray(rat.ReadAsArray(col, start, int(group[-1]) - start + 1))
-            parts.append(block[group - start])
-        return np.concatenate(parts)
+        whole = ds.GetDriver().ShortName != "HFA"
+        cache = {}
+
+        def read(column, rows):
+            rows = np.asarray(rows, np.int64)
+            with gdal_env(path):
+                col = _column_index(rat, column, path)
+                if rows.size and (rows[0] < 0 or rows[-1] >= nrows
+                                  or np.any(np.diff(rows) < 0)):
+                    raise RasterError(f"{path}: RAT rows must be sorted and within "
+                                      f"0..{nrows - 1}")
+                if not rows.size:
+                    return np.asarray(rat.ReadAsArray(col, 0, 1))[:0]
+                if whole:
+                    if col not in cache:
+                        cache[col] = np.asarray(rat.ReadAsArray(col))
+                    return cache[col][rows]
+                cuts = np.flatnonzero(np.diff(rows) > RAT_READ_GAP) + 1
+                parts = []
+                for group in np.split(rows, cuts):
+                    start = int(group[0])
+                    block = _read_range(ds, rat, col, start, int(group[-1]) - start + 1)
+                    parts.append(block[group - start])
+                return np.concatenate(parts)
+
+        yield read
 
 
 def rat_reader(path, col, nrows):
@@ -245,7 +282,7 @@ def rat_reader(path, col, nrows):
             ds = open_raster(g, path)
             rat = ds.GetRasterBand(1).GetDefaultRAT()
             have = max(0, min(stop, nrows) - start)
-            values = np.asarray(rat.ReadAsArray(col, start, have)) if have else None
+            values = _read_range(ds, rat, col, start, have) if have else None
             if have == stop - start:
                 return values
             pad = np.zeros(stop - start - have, values.dtype if values is not None else

@@ -80,6 +80,26 @@ def raster_info(path):
         )
 
 
+def file_details(path):
+    """How a raster is stored: {'driver', 'block' (rows, cols) of band 1,
+    'overviews' [(rows, cols), ...], 'compression', 'layout' ('COG' for a
+    Cloud Optimized GeoTIFF, else ''), 'files' (the file and sidecars)}."""
+    with gdal_env(path) as g:
+        ds = open_raster(g, path)
+        band = ds.GetRasterBand(1)
+        bx, by = band.GetBlockSize()
+        structure = ds.GetMetadata("IMAGE_STRUCTURE") or {}
+        return {
+            "driver": ds.GetDriver().ShortName,
+            "block": (by, bx),
+            "overviews": [(band.GetOverview(i).YSize, band.GetOverview(i).XSize)
+                          for i in range(band.GetOverviewCount())],
+            "compression": structure.get("COMPRESSION", structure.get("COMPRESSED", "")),
+            "layout": structure.get("LAYOUT", ""),
+            "files": list(ds.GetFileList() or [path]),
+        }
+
+
 def band_details(path, segments=False):
     """Per-band facts without reading pixels.
 

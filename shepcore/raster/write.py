@@ -1,8 +1,16 @@
 """Writing uint32 segment rasters: thematic band, nodata 0, georeferencing,
 ``Histogram`` RAT column and nearest-neighbour overviews, written window by
-window and renamed into place only when complete."""
+window and renamed into place only when complete.
+
+Formats (:data:`FORMATS`): HFA (.img, RAT inside the file), GTiff and COG
+(.tif, RAT in the PAM .aux.xml sidecar). GDAL's COG driver only copies
+whole datasets, so a COG is first written as a tiled GeoTIFF (the
+"staging" file beside the temporary output, with its overviews) and then
+copied into Cloud Optimized layout by :func:`finish_format`.
+"""
 
 import contextlib
+import os
 import sys
 
 import numpy as np
@@ -16,7 +24,14 @@ from .read import RasterInfo, raster_info
 FORMATS = {
     "HFA": (".img", ["COMPRESSED=YES"]),
     "GTiff": (".tif", ["TILED=YES", "COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER"]),
+    # 512 x 512 tiles, DEFLATE, the staging file's NEAREST overviews inside.
+    # (PREDICTOR=YES made the demo's segments 28 % larger.)
+    "COG": (".tif", ["COMPRESS=DEFLATE", "BIGTIFF=IF_SAFER", "OVERVIEWS=AUTO",
+                     "RESAMPLING=NEAREST", "OVERVIEW_RESAMPLING=NEAREST"]),
 }
+#: Formats whose file cannot hold a colour table for uint32 IDs (GeoTIFF
+#: allows one only for Byte and UInt16 bands); their colours go to sidecars.
+NO_COLOUR_TABLE = ("GTiff", "COG")
 #: GDAL block cache while writing a segment raster: written blocks only need
 #: to wait for their turn on disk, and the default (5 % of RAM) would let one
 #: job's memory grow with the raster.
@@ -59,13 +74,23 @@ def add_counts(counts, labels):
     return counts
 
 
+def staging_path(tmp):
+    """Where a COG is written as a plain tiled GeoTIFF before its copy to
+    ``tmp`` (beside it, in the atomic writer's hidden folder)."""
+    return tmp + ".staging.tif"
+
+
 def create_segment_band(g, tmp, rows, cols, fmt, geotransform, projection, data_type=None,
                         metadata=None, band_metadata=None):
-    """Create a one-band thematic raster at ``tmp``: georeferenced, nodata
-    0, optional dataset and band metadata (dicts). Returns (dataset, band)."""
-    ds = g.GetDriverByName(fmt).Create(tmp, cols, rows, 1,
-                                       g.GDT_UInt32 if data_type is None else data_type,
-                                       options=FORMATS[fmt][1])
+    """Create a one-band thematic raster at ``tmp`` (for COG: its staging
+    GeoTIFF, see :func:`finish_format`): georeferenced, nodata 0, optional
+    dataset and band metadata (dicts). Returns (dataset, band)."""
+    driver, path, options = fmt, tmp, FORMATS[fmt][1]
+    if fmt == "COG":
+        driver, path, options = "GTiff", staging_path(tmp), FORMATS["GTiff"][1]
+    ds = g.GetDriverByName(driver).Create(path, cols, rows, 1,
+                                          g.GDT_UInt32 if data_type is None else data_type,
+                                          options=options)
     ds.SetGeoTransform(tuple(geotransform))
     if projection:
         ds.SetProjection(projection)
@@ -77,6 +102,21 @@ def create_segment_band(g, tmp, rows, cols, fmt, geotransform, projection, data_
     band.SetMetadataItem("LAYER_TYPE", "thematic")
     band.SetNoDataValue(0)
     return ds, band
+
+
+def finish_format(g, tmp, fmt):
+    """Complete a raster whose dataset is closed: for COG, copy the staging
+    GeoTIFF (pixels, overviews, RAT in its .aux.xml) into Cloud Optimized
+    layout at ``tmp`` and delete the staging files; other formats are done."""
+    if fmt != "COG":
+        return
+    stage = staging_path(tmp)
+    src = g.Open(stage)
+    out = g.GetDriverByName("COG").CreateCopy(tmp, src, options=FORMATS["COG"][1])
+    del out, src  # closing writes the file and its .aux.xml
+    for path in (stage, stage + ".aux.xml"):
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(path)
 
 
 class SegmentRasterWriter:
@@ -94,7 +134,7 @@ class SegmentRasterWriter:
     rows, cols : int
     geotransform : 6-tuple; projection : str (WKT)
     fmt : str
-        GDAL driver, a key of :data:`FORMATS` ("HFA" default, or "GTiff").
+        GDAL driver, a key of :data:`FORMATS` ("HFA" default, "GTiff" or "COG").
     overviews : bool
     """
 
@@ -149,6 +189,14 @@ class SegmentRasterWriter:
                 raise
             return False
         self._ds = None  # closes the dataset before the rename
+        if exc_type is None:
+            try:
+                with gdal_env(self.path) as g:
+                    finish_format(g, self._tmp, self.fmt)
+            except BaseException:
+                if not self._stack.__exit__(*sys.exc_info()):
+                    raise
+                return False
         return self._stack.__exit__(exc_type, exc, tb)
 
     def _finish(self):

@@ -69,11 +69,11 @@ rule vector:
     input:
         segments_file,
     output:
-        f"{SCENE_DIR}/segments.gpkg",
+        f"{SCENE_DIR}/{{vector_file}}",
     log:
-        f"{SCENE_DIR}/logs/vector.log",
+        f"{SCENE_DIR}/logs/vector.{{vector_file}}.log",
     benchmark:
-        f"{SCENE_DIR}/benchmarks/vector.tsv"
+        f"{SCENE_DIR}/benchmarks/vector.{{vector_file}}.tsv"
     conda:
         "../envs/shepcore.yaml"
     threads: 1
@@ -84,6 +84,26 @@ rule vector:
         "../scripts/vector.py"
 
 
+rule colour_sidecars:
+    input:
+        segments_file,
+    output:
+        clr=f"{SCENE_DIR}/segments.clr",
+        qml=f"{SCENE_DIR}/segments.qml",
+    log:
+        f"{SCENE_DIR}/logs/colour_sidecars.log",
+    benchmark:
+        f"{SCENE_DIR}/benchmarks/colour_sidecars.tsv"
+    conda:
+        "../envs/shepcore.yaml"
+    threads: 1
+    resources:
+        mem_mb=500,
+        runtime=10,
+    script:
+        "../scripts/colour_sidecars.py"
+
+
 rule quicklook:
     input:
         segments=segments_file,
@@ -92,6 +112,12 @@ rule quicklook:
         scene=report(
             f"{SCENE_DIR}/quicklook/scene_boundaries.png",
             caption="../report/quicklook_scene.rst",
+            category="Quicklooks",
+            subcategory="{scene}",
+        ),
+        crop=report(
+            f"{SCENE_DIR}/quicklook/crop_boundaries.png",
+            caption="../report/quicklook_crop.rst",
             category="Quicklooks",
             subcategory="{scene}",
         ),
@@ -125,13 +151,13 @@ rule summary:
     output:
         summary=f"{SCENE_DIR}/summary.json",
         params=report(
-            f"{SCENE_DIR}/report/parameters.tsv",
+            f"{SCENE_DIR}/report/parameters.html",
             caption="../report/parameters.rst",
             category="Run",
             subcategory="{scene}",
         ),
         sizes=report(
-            f"{SCENE_DIR}/report/segment_sizes.tsv",
+            f"{SCENE_DIR}/report/segment_sizes.html",
             caption="../report/segment_sizes.rst",
             category="Run",
             subcategory="{scene}",
@@ -151,3 +177,41 @@ rule summary:
         tiles=all_tiles,
     script:
         "../scripts/summary.py"
+
+
+rule plots:
+    input:
+        products_of_scene,
+    output:
+        sizes=report(
+            f"{SCENE_DIR}/report/segment_sizes.png",
+            caption="../report/plot_sizes.rst",
+            category="Plots",
+            subcategory="{scene}",
+        ),
+        tiles=report(
+            f"{SCENE_DIR}/report/tile_pixels.png",
+            caption="../report/plot_tiles.rst",
+            category="Plots",
+            subcategory="{scene}",
+        ),
+        times=report(
+            f"{SCENE_DIR}/report/job_times.png",
+            caption="../report/plot_times.rst",
+            category="Plots",
+            subcategory="{scene}",
+        ),
+    log:
+        f"{SCENE_DIR}/logs/plots.log",
+    conda:
+        "../envs/shepcore.yaml"
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=10,
+    params:
+        segments=segments_file,
+        tiles=all_tiles,
+        benchmarks=f"{SCENE_DIR}/benchmarks",
+    script:
+        "../scripts/plots.py"

@@ -1,4 +1,5 @@
 import sys
+import time
 
 from shepcore.pipeline import resources
 from shepcore.pipeline.config import (
@@ -7,9 +8,14 @@ from shepcore.pipeline.config import (
     load_schema,
     load_scenes,
     scene_inputs,
+    vector_format,
 )
+from shepcore.pipeline.report import scene_summary_line
 from shepcore.raster.env import RasterError
-from shepcore.raster.write import output_path
+from shepcore.raster.write import NO_COLOUR_TABLE, output_path
+
+#: When this run started, for the summary lines printed at its end.
+RUN_STARTED = time.time()
 
 SCHEMA_PATH = f"{workflow.basedir}/schemas/config.schema.yaml"
 
@@ -30,26 +36,63 @@ wildcard_constraints:
     tile=r"r\d{3}c\d{3}",
     ext=r"\.(img|tif)",
     table_ext=r"parquet|csv",
+    vector_file=r"segments\.gpkg|segments_polygons\.parquet",
+
+
+#: Polygon file of each outputs.vector kind, in the scene's folder.
+VECTOR_FILES = {"gpkg": "segments.gpkg", "parquet": "segments_polygons.parquet"}
 
 
 def final_outputs():
-    """Every scene's segment raster, summary, report tables and the optional
-    table, polygons and quicklooks."""
+    """Every scene's products and its report plots."""
     out = []
-    for name, scene in SCENES.items():
-        outputs = scene.settings["outputs"]
-        base = f"{RESULTS}/{name}"
-        out += [segments_path(name), f"{base}/summary.json"]
-        if outputs["table"] != "none":
-            out.append(f"{base}/segments.{outputs['table']}")
-        if outputs["vector"]:
-            out.append(f"{base}/segments.gpkg")
-        if outputs["quicklook"]:
-            out += [
-                f"{base}/quicklook/scene_boundaries.png",
-                f"{base}/quicklook/segments_coloured.png",
-            ]
+    for name in SCENES:
+        out += scene_products(name) + report_plots(name)
     return out
+
+
+def scene_products(scene):
+    """A scene's segment raster, summary and report tables, and the optional
+    table, polygons, colour sidecars and quicklooks."""
+    settings = SCENES[scene].settings
+    outputs = settings["outputs"]
+    base = f"{RESULTS}/{scene}"
+    out = [segments_path(scene), f"{base}/summary.json"]
+    if outputs["table"] != "none":
+        out.append(f"{base}/segments.{outputs['table']}")
+    if vector_format(settings):
+        out.append(f"{base}/{VECTOR_FILES[vector_format(settings)]}")
+    if (
+        settings["output"]["format"] in NO_COLOUR_TABLE
+        and settings["colour_table"]["mode"] != "none"
+    ):
+        out += [f"{base}/segments.clr", f"{base}/segments.qml"]
+    if outputs["quicklook"]:
+        out += [
+            f"{base}/quicklook/scene_boundaries.png",
+            f"{base}/quicklook/crop_boundaries.png",
+            f"{base}/quicklook/segments_coloured.png",
+        ]
+    return out
+
+
+def report_plots(scene):
+    """The plots of a scene in the Snakemake report."""
+    base = f"{RESULTS}/{scene}/report"
+    return [f"{base}/{n}.png" for n in ("segment_sizes", "tile_pixels", "job_times")]
+
+
+def products_of_scene(wildcards):
+    """Every product of the wildcards' scene (the plots job waits for them,
+    so that every job's benchmark is there to plot)."""
+    return scene_products(wildcards.scene)
+
+
+def summary_lines():
+    """One line per finished scene: segments, tiles, times, outputs."""
+    wall = time.time() - RUN_STARTED
+    lines = [scene_summary_line(n, f"{RESULTS}/{n}", wall) for n in SCENES]
+    return [line for line in lines if line]
 
 
 def segments_path(scene):

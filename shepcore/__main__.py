@@ -1,0 +1,6 @@
+"""``python -m shepcore``: the ``shepcore`` command line."""
+
+from .cli import main
+
+if __name__ == "__main__":
+    main()
