@@ -256,6 +256,37 @@ def order_stream(idx, val, prev_rank, next_rank, x_prev, x_next, seen, run_val, 
 
 
 @njit(**JIT)
+def order_stream_counts(idx, val, cnt, prev_rank, next_rank, x_prev, x_next, seen, run_val,
+                        run_cnt, best_val, best_cnt):
+    """:func:`order_stream` for histogram entries: value ``val[k]`` occurs
+    ``cnt[k]`` times (the entries of one slot in ascending value order, the
+    same value possibly in several consecutive entries, e.g. from several
+    windows). No moments: histogram bands are integers, whose moments come
+    from exact sums."""
+    npct = prev_rank.shape[1]
+    for k in range(idx.size):
+        i = idx[k]
+        v = val[k]
+        c = cnt[k]
+        pos = seen[i]
+        end = pos + c
+        for j in range(npct):
+            if prev_rank[i, j] >= pos and prev_rank[i, j] < end:
+                x_prev[i, j] = v
+            if next_rank[i, j] >= pos and next_rank[i, j] < end:
+                x_next[i, j] = v
+        if run_cnt[i] > 0 and v == run_val[i]:
+            run_cnt[i] += c
+        else:
+            if run_cnt[i] > best_cnt[i]:
+                best_cnt[i] = run_cnt[i]
+                best_val[i] = run_val[i]
+            run_val[i] = v
+            run_cnt[i] = c
+        seen[i] = end
+
+
+@njit(**JIT)
 def order_finish(n, gamma, x_prev, x_next, run_val, run_cnt, best_val, best_cnt, acc_sum,
                  acc_comp, w_m2, moments, pct_out, mode_out, mean_out, std_out):
     """Final values for slots with n > 0: percentiles by numpy's 'linear'
