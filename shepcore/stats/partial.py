@@ -1,6 +1,7 @@
 """The map step: per-segment partial statistics of one window, and the
 windows that keep each within a memory budget."""
 
+import contextlib
 import math
 import os
 from dataclasses import dataclass
@@ -124,10 +125,15 @@ def save_window_partials(spec, segments_path, image_path, windows, folder, prefi
     ``folder/{prefix}NNNNNN.npz``, one at a time; returns the paths."""
     os.makedirs(folder, exist_ok=True)
     paths = []
-    for i, win in enumerate(windows):
-        path = os.path.join(folder, f"{prefix}{i:06d}.npz")
-        partial_in_window(spec, segments_path, image_path, win).save(path)
-        paths.append(path)
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(read.strip_cache([segments_path, image_path],
+                                             max([w.cols for w in windows] + [1])))
+        readers = [stack.enter_context(read.WindowReader(p)) if p is not None else None
+                   for p in (segments_path, image_path)]
+        for i, win in enumerate(windows):
+            path = os.path.join(folder, f"{prefix}{i:06d}.npz")
+            partial_in_window(spec, segments_path, image_path, win, readers).save(path)
+            paths.append(path)
     return paths
 
 
@@ -196,15 +202,22 @@ def partial_statistics(segments_path, image_path=None, window=None, *, bands=Non
     return partial_in_window(spec, segments_path, image_path, win)
 
 
-def partial_in_window(spec, segments_path, image_path, win):
+def partial_in_window(spec, segments_path, image_path, win, readers=None):
     """The partial of window ``win`` (a checked Window) for ``spec``: the
     segment window (with a one-pixel halo) and every band of the image
     window are read once each; every statistic of a band comes from one
-    aggregate pass and one ordering pass over its pixels."""
+    aggregate pass and one ordering pass over its pixels. ``readers``:
+    open (segments, image) :class:`~shepcore.raster.read.WindowReader`,
+    to read consecutive windows through one dataset each."""
+    if readers is None:
+        with contextlib.ExitStack() as stack:
+            readers = [stack.enter_context(read.WindowReader(p)) if p is not None else None
+                       for p in (segments_path, image_path)]
+            return partial_in_window(spec, segments_path, image_path, win, readers)
     r0, c0 = max(0, win.row - 1), max(0, win.col - 1)
     r1 = min(spec.rows, win.row + win.rows + 1)
     c1 = min(spec.cols, win.col + win.cols + 1)
-    padded = read.read_raster(segments_path, window=(r0, c0, r1 - r0, c1 - c0))[0][0]
+    padded = readers[0].read(window=(r0, c0, r1 - r0, c1 - c0))[0]
     padded = np.ascontiguousarray(padded, np.uint32)
     r_off, c_off = win.row - r0, win.col - c0
     core = padded[r_off:r_off + win.rows, c_off:c_off + win.cols]
@@ -222,7 +235,7 @@ def partial_in_window(spec, segments_path, image_path, win):
     done = _complete(spec, segments_path, ids, a["npix"])
     a["done_ids"], a["done_npix"] = ids[done], a["npix"][done]
     done_row = np.where(done, np.cumsum(done) - 1, -1).astype(np.int64)
-    images = _read_bands(spec, image_path, win)
+    images = _read_bands(spec, readers[1], win)
     for bi, needs in enumerate(spec.band_needs()):
         img = images.pop(bi)
         valid = valid_values(img, spec.nodata[bi])
@@ -257,7 +270,7 @@ def _window_ids(core):
     return ids, local
 
 
-def _read_bands(spec, image_path, win):
+def _read_bands(spec, reader, win):
     """{band index: (rows, cols) window}: bands of one dtype in one read."""
     if not spec.bands:
         return {}
@@ -266,8 +279,7 @@ def _read_bands(spec, image_path, win):
         groups.setdefault(dt, []).append(bi)
     out = {}
     for group in groups.values():
-        image = read.read_raster(image_path, bands=[spec.bands[bi] for bi in group],
-                                 window=win)[0]
+        image = reader.read(bands=[spec.bands[bi] for bi in group], window=win)
         out.update({bi: image[j] for j, bi in enumerate(group)})
     return out
 
