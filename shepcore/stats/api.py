@@ -79,6 +79,13 @@ def segment_statistics(segments_path, image_path=None, *, bands=None,
     mean is a compensated sum and the variance Welford's, both taken in
     ascending value order, so they do not depend on the windows either.
 
+    Values of a segment that spans windows travel to the combination as
+    (value, count) histogram entries for integer bands (at most one per
+    distinct value and window, so a large segment costs its value range,
+    not its pixel count; they combine by adding counts) and one by one for
+    float bands (the exact sort path). Both give the same numbers; 32-bit
+    integers take histograms too, as entries never outnumber the values.
+
     Spatial: ``pixel_count`` and ``area`` (pixel count x pixel area, map
     units); ``centroid_x/_y``: mean of the pixel centres in map
     coordinates; ``bbox_row0/col0/row1/col1``: pixel bounding box, row1
