@@ -21,12 +21,14 @@ NODATA = {np.uint8: 255, np.int16: -32768, np.uint16: 0, np.int32: -2**31,
 
 def scene_labels():
     """random_labels plus a large segment spanning many row strips (its
-    values are counted densely) and one holding a single value."""
+    values are counted densely), one holding a single value and a null
+    strip (rows 58..60) that fills whole windows."""
     lab = random_labels(61, 83, seed=3).astype(np.int64)
     lab[12:52, 40:72] = lab.max() + 1
     lab[55:58, 60:70] = lab.max() + 1
     lab[lab == 2] = lab.max() + 1  # keep ID 2 for the all-nodata segment below
     lab[0:2, 20:24] = 2
+    lab[58:, :] = 0
     return naive.canonical(lab)
 
 
@@ -86,7 +88,7 @@ def layouts(seg, img, labels, histograms, monkeypatch):
     out = {f"budget {mb}": stats.segment_statistics(seg, img, memory_mb=mb, **kw)
            for mb in (512, 0.05, 0.01)}
     assert len(stats.stats_windows(seg, 0.01, bands=2, percentiles=6)) > 10
-    windows = block_windows(*labels.shape, [7, 30, 31, 44], [19, 50])
+    windows = block_windows(*labels.shape, [7, 30, 31, 44, 58], [19, 50])
     np.random.default_rng(2).shuffle(windows)
     parts = [stats.partial_statistics(seg, img, w, **kw) for w in windows]
     out["blocks"] = stats.combine_partials(parts)
@@ -108,6 +110,19 @@ def test_histogram_and_exact_paths_agree_bit_for_bit(int_scene, monkeypatch):
             np.testing.assert_array_equal(result[col], reference[col],
                                           err_msg=f"{name}: {col}")
             assert result[col].dtype == reference[col].dtype
+
+
+def test_ids_found_by_sorting_give_the_same_results(int_scene, monkeypatch):
+    """Windows whose ID range is too wide for a table find their IDs by a
+    sort: same results."""
+    seg, img, labels, *_ = int_scene
+    kw = dict(statistics=ALL_STATS, spatial=("pixel_count", "edge_pixels", "bbox"),
+              memory_mb=0.02)
+    table = stats.segment_statistics(seg, img, **kw)
+    monkeypatch.setattr(stats.partial, "ID_TABLE_PER_PIXEL", -10**9)
+    sort = stats.segment_statistics(seg, img, **kw)
+    for name in table:
+        np.testing.assert_array_equal(sort[name], table[name], err_msg=name)
 
 
 def test_histogram_path_matches_numpy(int_scene):
