@@ -147,7 +147,9 @@ class StatsPartial:
         JSON-able: format version, settings, window, segment and image paths.
     arrays : dict of str to ndarray
         Rows keyed by segment ID (``ids``, sorted), finalised order
-        statistics (``done_ids``) and carried (segment, value) pairs per band.
+        statistics (``done_ids``) and, per band, the carried values of the
+        other segments: (segment, value, count) histogram entries (integer
+        bands) or sorted (segment, value) pairs.
 
     Picklable; :meth:`save` writes an ``.npz`` file that
     :func:`combine_partials` reads range by range.
