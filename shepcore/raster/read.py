@@ -146,21 +146,40 @@ def read_raster(path, bands=None, window=None):
         return image, first.GetNoDataValue()
 
 
+#: Files of a dataset (e.g. a VRT's sources) whose block heights
+#: :func:`strip_cache` looks at.
+STRIP_CACHE_FILES = 32
+
+
 def strip_cache(paths, cols):
     """Context manager: GDAL's block cache sized for reading consecutive
     row strips ``cols`` wide of the rasters ``paths`` (None entries are
-    skipped) through :class:`WindowReader`: two rows of blocks of every band
-    of each (a halo row and the block row that neighbouring strips share),
-    at least 16 MB, at most the current setting."""
+    skipped) through :class:`WindowReader`: two rows of the tallest blocks
+    of each raster and of its first :data:`STRIP_CACHE_FILES` files (a
+    VRT's sources, whose blocks are what GDAL caches), for all bands (a
+    halo row and the block row that neighbouring strips share), at least
+    16 MB, at most the current setting."""
     need = 0
     with gdal_env() as g:
         for path in paths:
             if path is None:
                 continue
             ds = open_raster(g, path)
-            for b in range(1, ds.RasterCount + 1):
-                band = ds.GetRasterBand(b)
-                need += band.GetBlockSize()[1] * cols * numpy_dtype(g, band, path).itemsize
+            rows = max(ds.GetRasterBand(b).GetBlockSize()[1]
+                       for b in range(1, ds.RasterCount + 1))
+            for other in (ds.GetFileList() or [])[1:STRIP_CACHE_FILES + 1]:
+                if other.lower().endswith((".aux.xml", ".ige", ".ovr", ".rrd")):
+                    continue  # sidecars, not sources
+                try:
+                    src = g.OpenEx(other, g.OF_RASTER)
+                except RuntimeError:  # not a raster
+                    continue
+                if src is not None and src.RasterCount:
+                    rows = max(rows, src.GetRasterBand(1).GetBlockSize()[1])
+                src = None
+            pixel = sum(numpy_dtype(g, ds.GetRasterBand(b), path).itemsize
+                        for b in range(1, ds.RasterCount + 1))
+            need += rows * cols * pixel
             ds = None
         cache = min(max(16 << 20, 2 * need), g.GetCacheMax())
     return gdal_env(cache_bytes=cache)
