@@ -75,31 +75,68 @@ def window_ids(labels, lo, hi, local):
 
 
 @njit(**JIT)
+def _flush(i, n, lo_v, hi_v, t1, thi, tlo, count, vmin, vmax, s1, s2hi, s2lo, exact):
+    """Add one run's count, extremes and sums into slot i."""
+    count[i] += n
+    if lo_v < vmin[i]:
+        vmin[i] = lo_v
+    if hi_v > vmax[i]:
+        vmax[i] = hi_v
+    if exact:
+        s1[i] += t1
+        s = s2lo[i] + tlo
+        carry = np.uint64(1) if s < tlo else np.uint64(0)
+        s2lo[i] = s
+        s2hi[i] += thi + carry
+
+
+@njit(**JIT)
 def band_aggregates(local, values, valid, count, vmin, vmax, s1, s2hi, s2lo, exact):
     """Count, min, max (float64; -0.0 taken as 0.0) and, with ``exact``,
     the exact sum (int64) and sum of squares (128 bits as hi/lo uint64) of
-    the valid values per slot (integers: |x| < 2**32)."""
+    the valid values per slot (integers: |x| < 2**32). Runs of one slot
+    are summed in registers and added once (the same exact numbers)."""
     nrows, ncols = local.shape
+    cur = -1
+    n = 0
+    lo_v = np.inf
+    hi_v = -np.inf
+    t1 = np.int64(0)
+    thi = np.uint64(0)
+    tlo = np.uint64(0)
     for r in range(nrows):
         for c in range(ncols):
             i = local[r, c]
             if i < 0 or not valid[r, c]:
                 continue
+            if i != cur:
+                if cur >= 0:
+                    _flush(cur, n, lo_v, hi_v, t1, thi, tlo, count, vmin, vmax, s1, s2hi,
+                           s2lo, exact)
+                cur = i
+                n = 0
+                lo_v = np.inf
+                hi_v = -np.inf
+                t1 = np.int64(0)
+                thi = np.uint64(0)
+                tlo = np.uint64(0)
             x = np.float64(values[r, c]) + 0.0
-            count[i] += 1
-            if x < vmin[i]:
-                vmin[i] = x
-            if x > vmax[i]:
-                vmax[i] = x
+            n += 1
+            if x < lo_v:
+                lo_v = x
+            if x > hi_v:
+                hi_v = x
             if exact:
                 xi = np.int64(values[r, c])
-                s1[i] += xi
+                t1 += xi
                 ax = np.uint64(abs(xi))
                 sq = ax * ax
-                s = s2lo[i] + sq
+                s = tlo + sq
                 if s < sq:
-                    s2hi[i] += np.uint64(1)
-                s2lo[i] = s
+                    thi += np.uint64(1)
+                tlo = s
+    if cur >= 0:
+        _flush(cur, n, lo_v, hi_v, t1, thi, tlo, count, vmin, vmax, s1, s2hi, s2lo, exact)
 
 
 @njit(**JIT)
@@ -237,16 +274,31 @@ def band_order(local, ids, values, valid, count, vmin, vmax, done_row, histogram
     bucket = np.empty(buck_off[nslots], values.dtype)
     cursor = buck_off[:nslots].copy()
     nrows, ncols = local.shape
+    cur = -1  # the slot of the current run of pixels, its state in registers
+    is_dense = False
+    base = np.int64(0)
+    low = 0.0
+    pos = np.int64(0)
     for r in range(nrows):
         for c in range(ncols):
             i = local[r, c]
             if i < 0 or not valid[r, c]:
                 continue
-            if span[i] > 0:
-                dense[dense_off[i] + np.int64(np.float64(values[r, c]) - vmin[i])] += 1
+            if i != cur:
+                if cur >= 0 and not is_dense:
+                    cursor[cur] = pos
+                cur = i
+                is_dense = span[i] > 0
+                base = dense_off[i]
+                low = vmin[i]
+                pos = cursor[i]
+            if is_dense:
+                dense[base + np.int64(np.float64(values[r, c]) - low)] += 1
             else:
-                bucket[cursor[i]] = values[r, c] + 0  # -0.0 -> 0.0: one zero
-                cursor[i] += 1
+                bucket[pos] = values[r, c] + 0  # -0.0 -> 0.0: one zero
+                pos += 1
+    if cur >= 0 and not is_dense:
+        cursor[cur] = pos
     run_val = np.empty(maxn, np.float64)
     run_cnt = np.empty(maxn, np.int64)
     x_prev = np.empty(npct, np.float64)
