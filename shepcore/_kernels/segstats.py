@@ -1,4 +1,5 @@
-"""Per-segment statistics kernels.
+"""Per-segment statistics kernels (the per-band window kernels are in
+:mod:`.segwindow`).
 
 Window kernels work on compact local indices (position of a segment ID in
 the window's sorted ID list), so their memory follows the window, not the
@@ -58,78 +59,44 @@ def spatial_sums(padded, r_off, c_off, local, row0, col0, npix, sum_row, sum_col
     local : (R, C) int32 local indices; (row0, col0): raster position of the
     window. An edge pixel has a 4-neighbour inside ``padded`` with another
     label (another segment or null); pixels outside the raster do not count.
+    A run of one segment along a row is added once (exact integer sums).
     """
     nrows, ncols = local.shape
     prows, pcols = padded.shape
     for r in range(nrows):
         pr = r + r_off
         ar = row0 + r
-        for c in range(ncols):
+        c = 0
+        while c < ncols:
             i = local[r, c]
             if i < 0:
+                c += 1
                 continue
-            pc = c + c_off
-            ac = col0 + c
-            lab = padded[pr, pc]
-            npix[i] += 1
-            sum_row[i] += ar
-            sum_col[i] += ac
+            start = c
+            lab = padded[pr, c + c_off]
+            e = 0
+            while c < ncols and local[r, c] == i:
+                pc = c + c_off
+                if ((pr > 0 and padded[pr - 1, pc] != lab)
+                        or (pr + 1 < prows and padded[pr + 1, pc] != lab)
+                        or (pc > 0 and padded[pr, pc - 1] != lab)
+                        or (pc + 1 < pcols and padded[pr, pc + 1] != lab)):
+                    e += 1
+                c += 1
+            n = c - start
+            first = col0 + start
+            npix[i] += n
+            sum_row[i] += np.int64(ar) * n
+            sum_col[i] += np.int64(first) * n + np.int64(n) * (n - 1) // 2
             if ar < row_min[i]:
                 row_min[i] = ar
             if ar > row_max[i]:
                 row_max[i] = ar
-            if ac < col_min[i]:
-                col_min[i] = ac
-            if ac > col_max[i]:
-                col_max[i] = ac
-            if ((pr > 0 and padded[pr - 1, pc] != lab)
-                    or (pr + 1 < prows and padded[pr + 1, pc] != lab)
-                    or (pc > 0 and padded[pr, pc - 1] != lab)
-                    or (pc + 1 < pcols and padded[pr, pc + 1] != lab)):
-                edges[i] += 1
-
-
-@njit(**JIT)
-def band_minmax(local, values, valid, count, vmin, vmax):
-    """Count, min and max of the valid values per local index (float64 out)."""
-    nrows, ncols = local.shape
-    for r in range(nrows):
-        for c in range(ncols):
-            i = local[r, c]
-            if i < 0 or not valid[r, c]:
-                continue
-            x = np.float64(values[r, c])
-            count[i] += 1
-            if x < vmin[i]:
-                vmin[i] = x
-            if x > vmax[i]:
-                vmax[i] = x
-
-
-@njit(**JIT)
-def _add_square(hi, lo, i, x):
-    """(hi[i], lo[i]) += x * x as one unsigned 128-bit number (|x| < 2**32)."""
-    ax = np.uint64(abs(x))
-    sq = ax * ax
-    s = lo[i] + sq
-    if s < sq:
-        hi[i] += np.uint64(1)
-    lo[i] = s
-
-
-@njit(**JIT)
-def int_sums(local, values, valid, s1, s2hi, s2lo):
-    """Exact sum (int64) and sum of squares (128-bit as hi/lo uint64) of
-    valid integer values (|x| < 2**32) per local index."""
-    nrows, ncols = local.shape
-    for r in range(nrows):
-        for c in range(ncols):
-            i = local[r, c]
-            if i < 0 or not valid[r, c]:
-                continue
-            x = np.int64(values[r, c])
-            s1[i] += x
-            _add_square(s2hi, s2lo, i, x)
+            if first < col_min[i]:
+                col_min[i] = first
+            if first + n - 1 > col_max[i]:
+                col_max[i] = first + n - 1
+            edges[i] += e
 
 
 @njit(**JIT)
@@ -253,6 +220,37 @@ def order_stream(idx, val, prev_rank, next_rank, x_prev, x_next, seen, run_val, 
             w_mean[i] += d / (pos + 1)
             w_m2[i] += d * (v - w_mean[i])
         seen[i] = pos + 1
+
+
+@njit(**JIT)
+def order_stream_counts(idx, val, cnt, prev_rank, next_rank, x_prev, x_next, seen, run_val,
+                        run_cnt, best_val, best_cnt):
+    """:func:`order_stream` for histogram entries: value ``val[k]`` occurs
+    ``cnt[k]`` times (the entries of one slot in ascending value order, the
+    same value possibly in several consecutive entries, e.g. from several
+    windows). No moments: histogram bands are integers, whose moments come
+    from exact sums."""
+    npct = prev_rank.shape[1]
+    for k in range(idx.size):
+        i = idx[k]
+        v = val[k]
+        c = cnt[k]
+        pos = seen[i]
+        end = pos + c
+        for j in range(npct):
+            if prev_rank[i, j] >= pos and prev_rank[i, j] < end:
+                x_prev[i, j] = v
+            if next_rank[i, j] >= pos and next_rank[i, j] < end:
+                x_next[i, j] = v
+        if run_cnt[i] > 0 and v == run_val[i]:
+            run_cnt[i] += c
+        else:
+            if run_cnt[i] > best_cnt[i]:
+                best_cnt[i] = run_cnt[i]
+                best_val[i] = run_val[i]
+            run_val[i] = v
+            run_cnt[i] = c
+        seen[i] = end
 
 
 @njit(**JIT)

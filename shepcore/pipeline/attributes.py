@@ -6,7 +6,6 @@ scripts directly.) Heavy modules are imported where they are used."""
 
 import os
 import sys
-import time
 
 import numpy as np
 
@@ -56,23 +55,20 @@ def spatial_names(settings):
 
 def partial_stats_to_dir(segments, mosaic, window, settings, nbands, out_dir):
     """Partial statistics of a window of the stitched raster, split into
-    memory-bounded sub-windows, saved as ``out_dir/part_XXXX.npz``."""
-    from ..stats.partial import partial_statistics, stats_windows
+    memory-bounded sub-windows, saved as ``out_dir/part_NNNNNN.npz``.
+    Returns the number of partials."""
+    from ..stats.partial import write_partials
 
-    os.makedirs(out_dir, exist_ok=True)
-    bands = stats_band_list(settings, nbands)
-    stats = statistic_names(settings)
-    percentiles = sum(1 for s in stats if s.startswith("p") or s in ("median", "mode"))
-    windows = stats_windows(segments, STATS_MEMORY_MB, window, bands=len(bands),
-                            percentiles=percentiles)
-    for i, win in enumerate(windows):
-        t0 = time.perf_counter()
-        part = partial_statistics(segments, mosaic, win, bands=bands, statistics=stats,
-                                  spatial=spatial_names(settings))
-        part.save(os.path.join(out_dir, f"part_{i:04d}.npz"))
-        print(f"statistics window {i + 1} of {len(windows)} {tuple(win)}: "
-              f"{time.perf_counter() - t0:.2f} s", file=sys.stderr)
-    return len(windows)
+    paths = write_partials(segments, mosaic, out_dir, window=window,
+                           memory_mb=STATS_MEMORY_MB, bands=stats_band_list(settings, nbands),
+                           statistics=statistic_names(settings),
+                           spatial=spatial_names(settings), progress=_window_done)
+    return len(paths)
+
+
+def _window_done(i, n, window, seconds):
+    print(f"statistics window {i + 1} of {n} {tuple(window)}: {seconds:.2f} s",
+          file=sys.stderr)
 
 
 def partial_files(dirs):
@@ -83,6 +79,7 @@ def partial_files(dirs):
 
 def colour_table(settings, columns, n, segments, nbands):
     """(N + 1, 4) uint8 RGBA table by colour_table.mode, or None for 'none'.
+    ``columns``: at least the ``B{band}_mean`` columns of the colour bands.
 
     'stats': the means of the three colour bands, each stretched from its
     5th to 95th percentile to 0..255, percentiles weighted by segment pixel
@@ -103,18 +100,34 @@ def colour_table(settings, columns, n, segments, nbands):
 
 
 def attribute_raster(stitched, part_dirs, settings, nbands, fmt, out):
-    """Write the final segment raster ``out``: the stitched raster's pixels
-    plus statistics columns and colour table in its RAT. Returns N."""
+    """Write the final segment raster ``out``: a copy of the stitched raster
+    (its files, where the format allows: no pixel is decoded) with the
+    statistics columns, streamed range by range from the partials, and the
+    colour table in its RAT. Returns N."""
     from ..products.colour import rgba_to_columns
-    from ..raster.copy import add_rat_columns
-    from ..stats.combine import combine_partials
+    from ..raster.copy import RatCopy
+    from ..stats.combine import iter_column_chunks
 
     missing = settings["stats"]["missing_value"]
-    columns = combine_partials(partial_files(part_dirs), memory_mb=STATS_MEMORY_MB,
-                               missing_value=missing)
-    n = len(next(iter(columns.values()))) - 1 if columns else 0
-    rgba = colour_table(settings, columns, n, stitched, nbands)
-    if rgba is not None:
-        columns.update(rgba_to_columns(rgba))
-    add_rat_columns(stitched, columns, out, fmt=fmt)
+    chunks = iter_column_chunks(partial_files(part_dirs), memory_mb=STATS_MEMORY_MB,
+                                missing_value=missing, for_rat=True)
+    keep = {}
+    if settings["colour_table"]["mode"] == "stats":
+        keep = {f"B{b}_mean": np.empty(chunks.num_rows)
+                for b in colour_bands(settings, nbands)}
+    with RatCopy(stitched, out, fmt, rows=chunks.num_rows) as copy:
+        copy.add(_kept(chunks, keep))
+        n = copy.nrows - 1
+        rgba = colour_table(settings, keep, n, stitched, nbands)
+        if rgba is not None:
+            copy.add(rgba_to_columns(rgba))
     return n
+
+
+def _kept(chunks, keep):
+    """The chunks, passed on, with the columns named in ``keep`` copied
+    into its (num_rows,) arrays on the way."""
+    for start, chunk in chunks:
+        for name, column in keep.items():
+            column[start:start + len(chunk[name])] = chunk[name]
+        yield start, chunk

@@ -110,19 +110,22 @@ def write_rat(g, band, path, nrows, columns, chunks=(), *, in_memory=True):
     in_memory : bool
         Build the table in memory and attach it at the end (any format);
         False writes into the band's own table as it goes (HFA), so a large
-        table never has to be in memory.
+        table never has to be in memory: a table already in the file keeps
+        its columns and rows and gets ``columns`` after them.
     """
     rat = None if in_memory else band.GetDefaultRAT()
     if rat is None:
         rat = g.RasterAttributeTable()
         in_memory = True
         rat.SetTableType(g.GRTT_THEMATIC)
+    base = rat.GetColumnCount()
     for col, _ in columns:
         rat.CreateColumn(col.name, getattr(g, "GFT_" + col.type), getattr(g, "GFU_" + col.usage))
-    rat.SetRowCount(nrows)
+    if rat.GetRowCount() != nrows:
+        rat.SetRowCount(nrows)
     table = _TableWriter(rat, nrows, in_memory, path)
     streamed = {}
-    for i, (col, source) in enumerate(columns):
+    for i, (col, source) in enumerate(columns, start=base):
         if source is None:
             streamed[col.name] = (i, col)
             continue

@@ -166,6 +166,78 @@ def read_raster(path, bands=None, window=None):
         return image, first.GetNoDataValue()
 
 
+#: Files of a dataset (e.g. a VRT's sources) whose block heights
+#: :func:`strip_cache` looks at.
+STRIP_CACHE_FILES = 32
+
+
+def strip_cache(paths, cols):
+    """Context manager: GDAL's block cache sized for reading consecutive
+    row strips ``cols`` wide of the rasters ``paths`` (None entries are
+    skipped) through :class:`WindowReader`: two rows of the tallest blocks
+    of each raster and of its first :data:`STRIP_CACHE_FILES` files (a
+    VRT's sources, whose blocks are what GDAL caches), for all bands (a
+    halo row and the block row that neighbouring strips share), at least
+    16 MB, at most the current setting."""
+    need = 0
+    with gdal_env() as g:
+        for path in paths:
+            if path is None:
+                continue
+            ds = open_raster(g, path)
+            rows = max(ds.GetRasterBand(b).GetBlockSize()[1]
+                       for b in range(1, ds.RasterCount + 1))
+            for other in (ds.GetFileList() or [])[1:STRIP_CACHE_FILES + 1]:
+                if other.lower().endswith((".aux.xml", ".ige", ".ovr", ".rrd")):
+                    continue  # sidecars, not sources
+                try:
+                    src = g.OpenEx(other, g.OF_RASTER)
+                except RuntimeError:  # not a raster
+                    continue
+                if src is not None and src.RasterCount:
+                    rows = max(rows, src.GetRasterBand(1).GetBlockSize()[1])
+                src = None
+            pixel = sum(numpy_dtype(g, ds.GetRasterBand(b), path).itemsize
+                        for b in range(1, ds.RasterCount + 1))
+            need += rows * cols * pixel
+            ds = None
+        cache = min(max(16 << 20, 2 * need), g.GetCacheMax())
+    return gdal_env(cache_bytes=cache)
+
+
+class WindowReader:
+    """Windows of one raster read through one open dataset, so that GDAL's
+    block cache serves the blocks that neighbouring windows share (e.g. a
+    one-row halo inside a compressed block row). Use as a context manager;
+    :meth:`read` takes the arguments of :func:`read_raster` (without
+    ``path``) and returns its ``image``."""
+
+    def __init__(self, path):
+        self.path = str(path)
+        self._ds = None
+
+    def __enter__(self):
+        with gdal_env(self.path) as g:
+            self._ds = open_raster(g, self.path)
+        return self
+
+    def read(self, bands=None, window=None):
+        with gdal_env(self.path) as g:
+            ds = self._ds
+            band_list = check_bands(bands, ds.RasterCount, self.path)
+            win = check_window(window, ds.RasterYSize, ds.RasterXSize, self.path)
+            dtype = numpy_dtype(g, ds.GetRasterBand(band_list[0]), self.path)
+            image = np.empty((len(band_list), win.rows, win.cols), dtype)
+            for i, b in enumerate(band_list):
+                ds.GetRasterBand(b).ReadAsArray(win.col, win.row, win.cols, win.rows,
+                                                buf_obj=image[i])
+            return image
+
+    def __exit__(self, *exc):
+        self._ds = None
+        return False
+
+
 def read_segments(path, window=None):
     """A window of a segment raster as (rows, cols) in its own dtype."""
     with gdal_env(path) as g:

@@ -1,36 +1,18 @@
 """Whole statistics computations in one process: every window mapped, the
 partials combined, and optionally streamed into a new segment raster."""
 
-import os
 import tempfile
-
-import numpy as np
 
 from ..raster.copy import add_rat_columns
 from .combine import combine_partials, iter_column_chunks
-from .partial import partial_in_window, stats_windows
-from .spec import COUNT_COLUMNS, DEFAULT_STATISTICS, make_spec
-
-
-def _windows(spec, segments_path, memory_mb, window):
-    npct = max([len(n["qs"]) for n in spec.band_needs()] + [0])
-    return stats_windows(segments_path, memory_mb, window, bands=len(spec.bands),
-                        percentiles=npct)
-
-
-def _partials_to_files(spec, segments_path, image_path, windows, folder):
-    paths = []
-    for i, win in enumerate(windows):
-        path = os.path.join(folder, f"partial{i:06d}.npz")
-        partial_in_window(spec, segments_path, image_path, win).save(path)
-        paths.append(path)
-    return paths
+from .partial import partial_in_window, save_window_partials, spec_windows
+from .spec import DEFAULT_STATISTICS, make_spec
 
 
 def segment_statistics(segments_path, image_path=None, *, bands=None,
                        statistics=DEFAULT_STATISTICS, spatial=(), nodata=None,
                        missing_value=-9999, memory_mb=512, window=None,
-                       column_template="B{band}_{stat}", tmp_dir=None):
+                       column_template="B{band}_{stat}", tmp_dir=None, _histograms=True):
     """Per-segment statistics of image bands and of the segments' shapes.
 
     Parameters
@@ -65,6 +47,9 @@ def segment_statistics(segments_path, image_path=None, *, bands=None,
         statistic as given): default 'B{band}_{stat}', e.g. 'B3_p90'.
     tmp_dir : str or None
         Folder for the temporary partial files (default: the system's).
+    _histograms : bool
+        Private, for tests: False sends integer bands down the exact sort
+        path (same results, more data).
 
     Returns
     -------
@@ -94,6 +79,13 @@ def segment_statistics(segments_path, image_path=None, *, bands=None,
     mean is a compensated sum and the variance Welford's, both taken in
     ascending value order, so they do not depend on the windows either.
 
+    Values of a segment that spans windows travel to the combination as
+    (value, count) histogram entries for integer bands (at most one per
+    distinct value and window, so a large segment costs its value range,
+    not its pixel count; they combine by adding counts) and one by one for
+    float bands (the exact sort path). Both give the same numbers; 32-bit
+    integers take histograms too, as entries never outnumber the values.
+
     Spatial: ``pixel_count`` and ``area`` (pixel count x pixel area, map
     units); ``centroid_x/_y``: mean of the pixel centres in map
     coordinates; ``bbox_row0/col0/row1/col1``: pixel bounding box, row1
@@ -119,20 +111,21 @@ def segment_statistics(segments_path, image_path=None, *, bands=None,
     ['B3_mean', 'B3_p90']
     """
     spec = make_spec(segments_path, image_path, bands, statistics, spatial, nodata,
-                     column_template)
-    windows = _windows(spec, segments_path, memory_mb, window)
+                     column_template, _histograms)
+    windows = spec_windows(spec, segments_path, memory_mb, window)
     if len(windows) == 1:
         return combine_partials([partial_in_window(spec, segments_path, image_path, windows[0])],
                                 memory_mb=memory_mb, missing_value=missing_value)
     with tempfile.TemporaryDirectory(prefix="shepcore-stats-", dir=tmp_dir) as folder:
-        paths = _partials_to_files(spec, segments_path, image_path, windows, folder)
+        paths = save_window_partials(spec, segments_path, image_path, windows, folder)
         return combine_partials(paths, memory_mb=memory_mb, missing_value=missing_value)
 
 
 def write_segment_statistics(segments_path, image_path, out_path, *, bands=None,
                              statistics=DEFAULT_STATISTICS, spatial=(), nodata=None,
                              missing_value=-9999, memory_mb=512, window=None,
-                             column_template="B{band}_{stat}", tmp_dir=None, fmt=None):
+                             column_template="B{band}_{stat}", tmp_dir=None, fmt=None,
+                             _histograms=True):
     """Compute :func:`segment_statistics` and write them as RAT columns of a
     new copy of the segment raster (:func:`shepcore.raster.copy.add_rat_columns`),
     streaming the columns range by range so that they are never all in
@@ -143,13 +136,10 @@ def write_segment_statistics(segments_path, image_path, out_path, *, bands=None,
     extension). Returns ``out_path``.
     """
     spec = make_spec(segments_path, image_path, bands, statistics, spatial, nodata,
-                     column_template)
-    windows = _windows(spec, segments_path, memory_mb, window)
+                     column_template, _histograms)
+    windows = spec_windows(spec, segments_path, memory_mb, window)
     with tempfile.TemporaryDirectory(prefix="shepcore-stats-", dir=tmp_dir) as folder:
-        paths = _partials_to_files(spec, segments_path, image_path, windows, folder)
-        chunks = iter_column_chunks(paths, memory_mb=memory_mb, missing_value=missing_value)
-        if spec.rows * spec.cols >= 2**31:  # counts may not fit a 32-bit RAT column
-            counts = set(COUNT_COLUMNS) | {spec.band_column(b, "count") for b in spec.bands}
-            chunks = ((s, {n: c.astype(np.float64) if n in counts else c
-                           for n, c in ch.items()}) for s, ch in chunks)
+        paths = save_window_partials(spec, segments_path, image_path, windows, folder)
+        chunks = iter_column_chunks(paths, memory_mb=memory_mb, missing_value=missing_value,
+                                    for_rat=True)
         return add_rat_columns(segments_path, chunks, out_path, fmt=fmt)

@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels import segstats as k
-from .order import OrderState, merged_pairs
+from .order import OrderState, merged_entries
 from .partial import BYTES_PER_PAIR, FORMAT_VERSION, StatsPartial
 from .spec import COUNT_COLUMNS, StatsSpec
 from .store import PartialReader
@@ -143,12 +143,18 @@ class _Combiner:
             done_rows.append((slots, src.read(f"b{bi}_done", a, b)))
         n = np.where(done_slot, 0, cnt)
         state = OrderState(n, needs["qs"], needs["moments"])
-        readers = [(src, f"b{bi}_seg", f"b{bi}_val", int(off[bi][p]), int(off[bi][p + 1]))
+        names = (f"b{bi}_seg", f"b{bi}_val") + ((f"b{bi}_cnt",) if needs["hist"] else ())
+        readers = [(src, names, int(off[bi][p]), int(off[bi][p + 1]))
                    for src, off in zip(self.sources, offsets, strict=True)
                    if off[bi][p + 1] > off[bi][p]]
         pairs = max(1, self.budget // 2 // BYTES_PER_PAIR)
-        for seg, val in merged_pairs(readers, pairs):
-            state.feed((seg.astype(np.int64) - lo).astype(np.int32), val.astype(np.float64))
+        for entries in merged_entries(readers, pairs):
+            idx = (entries[0].astype(np.int64) - lo).astype(np.int32)
+            if needs["hist"]:
+                state.feed_counts(idx, entries[1].astype(np.float64),
+                                  entries[2].astype(np.int64))
+            else:
+                state.feed(idx, entries[1].astype(np.float64))
         if np.any(state.seen != n):
             seg = lo + int(np.argmax(state.seen != n))
             raise ValueError(f"partials: values of segment {seg} are incomplete or repeated "
@@ -229,7 +235,29 @@ def _exact_moments(n, s1, s2hi, s2lo):
     return mean, np.sqrt(var)
 
 
-def iter_column_chunks(partials, *, memory_mb=512, missing_value=-9999):
+class ColumnChunks:
+    """Iterator of ``(start, {column: (rows,) array})`` over consecutive
+    segment-ID ranges (see :func:`iter_column_chunks`), with the total row
+    count ``num_rows`` (N + 1) and the column ``names`` known up front."""
+
+    def __init__(self, combiner, for_rat=False):
+        self.num_rows, self.names = combiner.num_rows, list(combiner.names)
+        chunks = combiner.chunks()
+        spec = combiner.spec
+        if for_rat and spec.rows * spec.cols >= 2**31:  # counts may pass 32 bits
+            counts = set(COUNT_COLUMNS) | {spec.band_column(b, "count") for b in spec.bands}
+            chunks = ((s, {n: c.astype(np.float64) if n in counts else c
+                           for n, c in ch.items()}) for s, ch in chunks)
+        self._chunks = chunks
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        return next(self._chunks)
+
+
+def iter_column_chunks(partials, *, memory_mb=512, missing_value=-9999, for_rat=False):
     """Combine partials into columns, one segment-ID range at a time.
 
     Parameters
@@ -241,15 +269,18 @@ def iter_column_chunks(partials, *, memory_mb=512, missing_value=-9999):
         Working-memory budget of the combination.
     missing_value : float
         Value of a statistic for a segment without valid pixels.
+    for_rat : bool
+        Count columns as float64 when the raster has 2**31 pixels or more,
+        so that streamed 32-bit RAT Integer columns never have to hold them.
 
-    Yields
-    ------
-    start : int
-        First segment ID of the chunk.
-    columns : dict of str to (rows,) ndarray
-        Rows start..start+rows-1 of each column (see :func:`segment_statistics`).
+    Returns
+    -------
+    ColumnChunks
+        Yields ``(start, columns)``: the first segment ID of the chunk and
+        rows start..start+rows-1 of each column (see
+        :func:`segment_statistics`); ``num_rows`` is the total row count.
     """
-    return _Combiner(list(partials), memory_mb, missing_value).chunks()
+    return ColumnChunks(_Combiner(list(partials), memory_mb, missing_value), for_rat)
 
 
 def combine_partials(partials, *, memory_mb=512, missing_value=-9999):

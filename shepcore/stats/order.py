@@ -1,6 +1,7 @@
-"""Sorted (segment, value) pairs: sorting, merging sorted runs of several
-partials in bounded chunks, and the per-segment state of the
-order-statistics stream (percentiles, mode, moments in value order)."""
+"""Sorted (segment, value) pairs and (segment, value, count) histogram
+entries: sorting, merging sorted runs of several partials in bounded
+chunks, and the per-segment state of the order-statistics stream
+(percentiles, mode, moments in value order)."""
 
 import numpy as np
 
@@ -72,6 +73,12 @@ class OrderState:
         m = size if moments else 0
         self.acc = [np.zeros(m), np.zeros(m), np.zeros(m), np.zeros(m)]
 
+    def feed_counts(self, idx, val, cnt):
+        """Feed histogram entries: value val[j] (float64) cnt[j] (int64) times."""
+        k.order_stream_counts(idx, val, cnt, self.prev_rank, self.next_rank, self.x_prev,
+                              self.x_next, self.seen, self.run_val, self.run_cnt,
+                              self.best_val, self.best_cnt)
+
     def feed(self, idx, val):
         k.order_stream(idx, val, self.prev_rank, self.next_rank, self.x_prev, self.x_next,
                        self.seen, self.run_val, self.run_cnt, self.best_val, self.best_cnt,
@@ -92,35 +99,60 @@ class OrderState:
 MIN_MERGE_READ = 256
 
 
+def sort_entries(seg, val, *rest):
+    """(seg, val, *rest) sorted by segment, then value (``rest``: arrays
+    carried along, e.g. histogram counts)."""
+    if not rest:
+        return sort_pairs(seg, val)
+    if val.dtype.itemsize <= 4:
+        key = (seg.astype(np.uint64) << np.uint64(32)) | _ordered_bits(val)
+        order = np.argsort(key, kind="stable")
+    else:
+        order = np.lexsort((val, seg))
+    return (seg[order], val[order], *(r[order] for r in rest))
+
+
 def merged_pairs(readers, budget):
     """Merge sorted (segment, value) runs of several partials in chunks of
     about ``budget`` pairs. readers: [(source, seg name, val name, start,
     stop)]. Yields (seg, val) sorted; equal pairs may straddle chunks.
+    See :func:`merged_entries`."""
+    return merged_entries([(r[0], (r[1], r[2]), r[3], r[4]) for r in readers], budget)
 
-    Each source keeps a buffer of up to ``budget / len(readers)`` pairs (at
-    least :data:`MIN_MERGE_READ`). Every round emits the pairs up to the
-    smallest last-buffered pair of the sources that have more to read, so
-    that each pair is read once and the output stays sorted.
+
+def merged_entries(readers, budget):
+    """Merge runs of several partials sorted by (segment, value), in
+    chunks of about ``budget`` entries. readers: [(source, names, start,
+    stop)] with names (seg, val, *more): member names, the further members
+    (e.g. histogram counts) carried along. Yields tuples of arrays, sorted;
+    equal (segment, value) entries may straddle chunks.
+
+    Each source keeps a buffer of up to ``budget / len(readers)`` entries
+    (at least :data:`MIN_MERGE_READ`). Every round emits the entries up to
+    the smallest last-buffered (segment, value) of the sources that have
+    more to read, so that each entry is read once and the output stays
+    sorted.
     """
     take = max(MIN_MERGE_READ, budget // max(1, len(readers)))
-    pos = [r[3] for r in readers]
-    bufs = [(r[0].read(r[1], 0, 0), r[0].read(r[2], 0, 0)) for r in readers]
+    pos = [r[2] for r in readers]
+    bufs = [tuple(r[0].read(name, 0, 0) for name in r[1]) for r in readers]
     while True:
         bound = None
-        for i, (src, sname, vname, _, stop) in enumerate(readers):
-            s, val = bufs[i]
-            if s.size < take // 2 and pos[i] < stop:
-                end = min(stop, pos[i] + take - s.size)
-                s = np.concatenate([s, src.read(sname, pos[i], end)])
-                val = np.concatenate([val, src.read(vname, pos[i], end)])
-                bufs[i] = (s, val)
+        for i, (src, names, _, stop) in enumerate(readers):
+            arrays = bufs[i]
+            if arrays[0].size < take // 2 and pos[i] < stop:
+                end = min(stop, pos[i] + take - arrays[0].size)
+                arrays = tuple(np.concatenate([x, src.read(name, pos[i], end)])
+                               for x, name in zip(arrays, names, strict=True))
+                bufs[i] = arrays
                 pos[i] = end
             if pos[i] < stop:
-                last = (int(s[-1]), val[-1])
+                last = (int(arrays[0][-1]), arrays[1][-1])
                 if bound is None or last < bound:
                     bound = last
-        segs, vals = [], []
-        for i, (s, val) in enumerate(bufs):
+        parts = []
+        for i, arrays in enumerate(bufs):
+            s, val = arrays[0], arrays[1]
             if bound is None:
                 cnt = s.size
             else:
@@ -128,12 +160,11 @@ def merged_pairs(readers, budget):
                 i2 = int(np.searchsorted(s, bound[0], "right"))
                 cnt = i1 + int(np.searchsorted(val[i1:i2], bound[1], "right"))
             if cnt:
-                segs.append(s[:cnt])
-                vals.append(val[:cnt])
-                bufs[i] = (s[cnt:], val[cnt:])
-        if len(segs) == 1:
-            yield segs[0], vals[0]
-        elif segs:
-            yield sort_pairs(np.concatenate(segs), np.concatenate(vals))
+                parts.append(tuple(x[:cnt] for x in arrays))
+                bufs[i] = tuple(x[cnt:] for x in arrays)
+        if len(parts) == 1:
+            yield parts[0]
+        elif parts:
+            yield sort_entries(*(np.concatenate(col) for col in zip(*parts, strict=True)))
         if bound is None:
             return

@@ -66,15 +66,20 @@ def _parse_spatial(spatial):
     return out
 
 
-def band_needs(dtype, stats):
-    """What one band needs: exact integer sums, percentiles, mode, sorted moments."""
+def band_needs(dtype, stats, histograms=True):
+    """What one band needs: exact integer sums ('exact'), percentiles
+    ('qs'), mode, moments in value order (float bands), any order
+    statistic at all ('pairs'), and whether the values of segments that
+    span windows travel as histogram entries ('hist': integer bands, unless
+    ``histograms`` is off) or one by one (the exact sort path)."""
     dtype = np.dtype(dtype)
     exact = dtype.kind in "iu" and dtype.itemsize <= 4
     kinds = {kind for _, kind, _ in stats}
     qs = sorted({q for _, kind, q in stats if q is not None})
     moments = not exact and bool(kinds & {"mean", "stddev"})
+    pairs = bool(qs) or "mode" in kinds or moments
     return {"exact": exact, "qs": qs, "mode": "mode" in kinds, "moments": moments,
-            "pairs": bool(qs) or "mode" in kinds or moments}
+            "pairs": pairs, "hist": pairs and exact and bool(histograms)}
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,7 @@ class StatsSpec:
     geotransform: tuple
     rat_rows: int
     hist_column: str | None
+    histograms: bool = True
 
     def to_json(self):
         return {"bands": list(self.bands), "stats": [list(s) for s in self.stats],
@@ -99,18 +105,18 @@ class StatsSpec:
                 "nodata": list(self.nodata), "dtypes": list(self.dtypes),
                 "rows": self.rows, "cols": self.cols,
                 "geotransform": list(self.geotransform), "rat_rows": self.rat_rows,
-                "hist_column": self.hist_column}
+                "hist_column": self.hist_column, "histograms": self.histograms}
 
     @classmethod
     def from_json(cls, d):
         return cls(tuple(d["bands"]), tuple(tuple(s) for s in d["stats"]),
                    tuple(d["spatial"]), d["template"], tuple(d["nodata"]),
                    tuple(d["dtypes"]), d["rows"], d["cols"], tuple(d["geotransform"]),
-                   d["rat_rows"], d["hist_column"])
+                   d["rat_rows"], d["hist_column"], bool(d.get("histograms", True)))
 
     def band_needs(self):
         """What each band needs (see :func:`band_needs`), in band order."""
-        return [band_needs(dt, self.stats) for dt in self.dtypes]
+        return [band_needs(dt, self.stats, self.histograms) for dt in self.dtypes]
 
     def band_column(self, band, token):
         return self.template.format(band=band, stat=token)
@@ -122,9 +128,10 @@ class StatsSpec:
 
 
 def make_spec(segments_path, image_path, bands, statistics, spatial, nodata,
-               column_template):
+              column_template, histograms=True):
     """Validate the settings of a computation against the rasters (headers
-    and RAT only); returns a :class:`StatsSpec`."""
+    and RAT only); returns a :class:`StatsSpec`. ``histograms=False``
+    (private, for tests) sends integer bands down the exact sort path."""
     stats = _parse_statistics(statistics)
     spatial = _parse_spatial(spatial)
     if not isinstance(column_template, str):
@@ -162,4 +169,5 @@ def make_spec(segments_path, image_path, bands, statistics, spatial, nodata,
     rat_rows, cols = rat.rat_columns(segments_path)
     hist = next((c.name for c in cols if c.usage == "PixelCount"), None)
     return StatsSpec(tuple(band_list), tuple(stats), tuple(spatial), column_template, nd, dtypes,
-                 seg.rows, seg.cols, tuple(seg.geotransform), rat_rows, hist)
+                     seg.rows, seg.cols, tuple(seg.geotransform), rat_rows, hist,
+                     bool(histograms))
