@@ -51,6 +51,24 @@ def test_rerun_after_deleting_random_intermediates(cores2):
     assert outputs(cores2) == before
 
 
+def test_a_statistics_partial_lost_from_its_folder_is_computed_again(cores2):
+    """Regression (redesign issue, found by the test above): a partial file
+    deleted from a statistics folder (a directory output: Snakemake cannot
+    see it) made the attributes job combine what was left, silently. The
+    folder's manifest tells, and the job computes that row again in a
+    folder of its own: same bytes."""
+    before = outputs(cores2)
+    res = cores2 / "results" / "rgb"
+    (res / "work" / "stats" / "r001" / "part_000000.npz").unlink()
+    (res / "work" / "stats" / "r001" / ".snakemake_timestamp").unlink()  # rerun attributes
+    run_snakemake(cores2, cores=2)
+    assert outputs(cores2) == before
+    log = (res / "logs" / "attributes.img.log").read_text()
+    assert "r001: partial statistics incomplete; computing its window" in log
+    assert (res / "work" / "stats" / "r001").is_dir()
+    assert not (res / "work" / "stats" / "r001" / "part_000000.npz").exists()  # not touched
+
+
 def test_second_concurrent_run_is_refused(tmp_path, scene):
     """A second snakemake on the same results folder refuses with Snakemake's
     lock message; the first completes unharmed."""

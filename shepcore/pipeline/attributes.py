@@ -4,11 +4,17 @@ the config's statistics and colour settings turned into library calls.
 (The table, polygons, quicklooks and summary are products, called by their
 scripts directly.) Heavy modules are imported where they are used."""
 
+import json
 import os
 import sys
+import tempfile
 
 import numpy as np
 
+from .._files import write_text_atomic
+
+#: The file that marks a statistics folder complete (written last).
+MANIFEST = "parts.json"
 #: Working-memory budget of one statistics job, MB (see shepcore.stats).
 STATS_MEMORY_MB = 256
 
@@ -63,6 +69,10 @@ def partial_stats_to_dir(segments, mosaic, window, settings, nbands, out_dir):
                            memory_mb=STATS_MEMORY_MB, bands=stats_band_list(settings, nbands),
                            statistics=statistic_names(settings),
                            spatial=spatial_names(settings), progress=_window_done)
+    # Written last: the folder is complete when its manifest says so.
+    parts = [{"name": os.path.basename(p), "bytes": os.path.getsize(p)} for p in paths]
+    write_text_atomic(os.path.join(out_dir, MANIFEST),
+                      json.dumps({"window": [int(x) for x in window], "parts": parts}))
     return len(paths)
 
 
@@ -71,10 +81,36 @@ def _window_done(i, n, window, seconds):
           file=sys.stderr)
 
 
-def partial_files(dirs):
-    """Partial files of the given folders, in a fixed order."""
-    return [os.path.join(d, f) for d in dirs for f in sorted(os.listdir(d))
-            if f.startswith("part_") and f.endswith(".npz")]
+def listed_partials(folder):
+    """The partial files a statistics folder's manifest lists, or None when
+    the manifest is missing or a listed file is gone or of another size
+    (deleted or damaged after its job, which Snakemake cannot see)."""
+    try:
+        with open(os.path.join(folder, MANIFEST)) as f:
+            parts = json.load(f)["parts"]
+    except (OSError, ValueError, KeyError):
+        return None
+    paths = [os.path.join(folder, p["name"]) for p in parts]
+    for path, part in zip(paths, parts, strict=True):
+        if not os.path.exists(path) or os.path.getsize(path) != part["bytes"]:
+            return None
+    return paths
+
+
+def usable_partials(part_dirs, windows, rebuild):
+    """Partial files of every tile row, in row order. A row folder that is
+    not complete (see :func:`listed_partials`) is computed again by
+    ``rebuild(window, i)`` -> paths, into a folder of the caller's (never
+    into the other job's output), so a rerun gives the same bytes."""
+    files = []
+    for i, (folder, window) in enumerate(zip(part_dirs, windows, strict=True)):
+        listed = listed_partials(folder)
+        if listed is None:
+            print(f"{folder}: partial statistics incomplete; computing its window "
+                  f"{tuple(window)} again", file=sys.stderr)
+            listed = rebuild(window, i)
+        files += listed
+    return files
 
 
 def colour_table(settings, columns, n, segments, nbands):
@@ -99,18 +135,33 @@ def colour_table(settings, columns, n, segments, nbands):
                            weights=weights)
 
 
-def attribute_raster(stitched, part_dirs, settings, nbands, fmt, out):
+def attribute_raster(stitched, part_dirs, settings, nbands, fmt, out, mosaic, windows):
     """Write the final segment raster ``out``: a copy of the stitched raster
     (its files, where the format allows: no pixel is decoded) with the
     statistics columns, streamed range by range from the partials, and the
-    colour table in its RAT. Returns N."""
+    colour table in its RAT. part_dirs and windows: the statistics folder
+    and window of every tile row (an incomplete folder is computed again
+    from ``stitched`` and ``mosaic``). Returns N."""
+    with tempfile.TemporaryDirectory(prefix=".stats-", dir=os.path.dirname(os.path.abspath(out))
+                                     ) as scratch:
+
+        def rebuild(window, i):
+            folder = os.path.join(scratch, f"row{i:04d}")
+            partial_stats_to_dir(stitched, mosaic, window, settings, nbands, folder)
+            return listed_partials(folder)
+
+        files = usable_partials(part_dirs, windows, rebuild)
+        return _write_attributes(stitched, files, settings, nbands, fmt, out)
+
+
+def _write_attributes(stitched, files, settings, nbands, fmt, out):
     from ..products.colour import rgba_to_columns
     from ..raster.copy import RatCopy
     from ..stats.combine import iter_column_chunks
 
     missing = settings["stats"]["missing_value"]
-    chunks = iter_column_chunks(partial_files(part_dirs), memory_mb=STATS_MEMORY_MB,
-                                missing_value=missing, for_rat=True)
+    chunks = iter_column_chunks(files, memory_mb=STATS_MEMORY_MB, missing_value=missing,
+                                for_rat=True)
     keep = {}
     if settings["colour_table"]["mode"] == "stats":
         keep = {f"B{b}_mean": np.empty(chunks.num_rows)

@@ -25,6 +25,7 @@ rule stats_part:
 rule attributes:
     input:
         stitched=rules.assemble.output[0],
+        mosaic=rules.mosaic.output[0],
         parts=all_stats_parts,
     output:
         f"{SCENE_DIR}/segments{{ext}}",
@@ -39,6 +40,7 @@ rule attributes:
         mem_mb=stats_mem_mb,
         runtime=60,
     params:
+        windows=all_row_core_windows,
         settings=scene_config,
         nbands=scene_bands,
         fmt=output_format,

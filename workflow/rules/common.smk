@@ -236,6 +236,15 @@ def row_core_window(wildcards):
     return (tiles[0].core_row, 0, tiles[0].core_rows, scene.mosaic.cols)
 
 
+def all_row_core_windows(wildcards):
+    """(row, col, rows, cols) of every tile row's cores, in row order."""
+    scene = SCENES[wildcards.scene]
+    return [
+        (t[0].core_row, 0, t[0].core_rows, scene.mosaic.cols)
+        for t in (scene.tiles_in_row(r) for r in scene.tile_rows)
+    ]
+
+
 def all_stats_parts(wildcards):
     """Partial-statistics folders of every tile row of the scene."""
     rows = SCENES[wildcards.scene].tile_rows
