@@ -1,6 +1,6 @@
 import sys
 
-from shepcore.pipeline import resources
+from shepcore.pipeline import classify, resources
 from shepcore.pipeline.config import (
     ConfigError,
     keep_intermediate,
@@ -49,6 +49,7 @@ def final_outputs():
                 f"{base}/quicklook/scene_boundaries.png",
                 f"{base}/quicklook/segments_coloured.png",
             ]
+        out += classification_outputs(name)
     return out
 
 
@@ -64,8 +65,11 @@ def segments_file(wildcards):
 
 
 def scene_config(wildcards):
-    """Effective settings {section: {key: value}} of the wildcards' scene."""
-    return SCENES[wildcards.scene].settings
+    """Effective settings {section: {key: value}} of the wildcards' scene,
+    without the classification section (its rules take their own params, so
+    a change there does not rerun the statistics)."""
+    settings = SCENES[wildcards.scene].settings
+    return {k: v for k, v in settings.items() if k != "classification"}
 
 
 def intermediate(path):
@@ -220,3 +224,38 @@ def quicklook_bands(wildcards):
 
     scene = SCENES[wildcards.scene]
     return colour_bands(scene.settings, scene.mosaic.bands)
+
+
+# -- classification (rules/classify.smk) ------------------------------------
+
+
+def classification_outputs(scene):
+    """Class raster, class table, accuracy report and class quicklook of a
+    scene whose classification names a training file; [] otherwise."""
+    settings = SCENES[scene].settings
+    if not classify.enabled(settings):
+        return []
+    base = f"{RESULTS}/{scene}"
+    fmt = settings["output"]["format"]
+    out = [output_path(f"{base}/classes", fmt), f"{base}/classes.parquet"]
+    out.append(f"{base}/accuracy.json")
+    if settings["outputs"]["quicklook"]:
+        out.append(f"{base}/quicklook/classes.png")
+    return out
+
+
+def classes_file(wildcards):
+    """Class raster of the wildcards' scene (extension by output format)."""
+    fmt = SCENES[wildcards.scene].settings["output"]["format"]
+    return output_path(f"{RESULTS}/{wildcards.scene}/classes", fmt)
+
+
+def training_file(wildcards):
+    """Training vector file of the wildcards' scene."""
+    return SCENES[wildcards.scene].settings["classification"]["training"]
+
+
+def classification_params(wildcards):
+    """Classification settings of the scene, features resolved."""
+    scene = SCENES[wildcards.scene]
+    return classify.job_params(scene.settings, scene.mosaic.bands)
