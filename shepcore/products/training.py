@@ -209,7 +209,8 @@ def training_table(segments, training, class_field, features=None, *, layer=None
         raise ValueError(f"{training}: no training sample falls on a segment of {segments} "
                          f"({p['outside_raster']} points outside the raster, "
                          f"{p['on_null_pixels']} on null pixels, "
-                         f"{report['polygons']['total']} polygons labelling none)")
+                         f"{report['polygons']['total']} polygons covering no segment by "
+                         "majority)")
     check_training(classes, codes, min_per_class, str(training))
     names = [c.name for c in rat_columns(segments)[1]]
     features = default_features(names) if features is None else list(features)
