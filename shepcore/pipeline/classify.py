@@ -42,8 +42,24 @@ def feature_list(settings, nbands):
     return list(features)
 
 
+#: The classification settings each rule uses (so that, say, a new seed
+#: does not redo the training table, nor a new colour the classifier).
+RULE_KEYS = {
+    "training_table": ("training", "layer", "class_field", "class_names", "features", "folds"),
+    "train": ("classifier", "n_estimators", "seed"),
+    "class_map": ("colours",),
+    "accuracy": ("classifier", "n_estimators", "seed", "folds"),
+}
+
+
+def rule_params(settings, nbands, rule):
+    """The job parameters :data:`RULE_KEYS` gives ``rule``."""
+    params = job_params(settings, nbands)
+    return {k: params[k] for k in RULE_KEYS[rule]}
+
+
 def job_params(settings, nbands):
-    """Parameters of the classification jobs (plain values)."""
+    """All parameters of the classification jobs (plain values)."""
     c = settings["classification"]
     return {"training": c["training"], "layer": c["layer"], "class_field": c["class_field"],
             "class_names": {int(k): str(v) for k, v in (c["class_names"] or {}).items()},

@@ -62,7 +62,8 @@ def write_lookup_raster(segments_path, lut, out_path, fmt, columns):
     Returns
     -------
     counts : (K + 1,) ndarray of int64
-        Pixels of each value (also the RAT's ``Histogram`` column, row 0 = 0).
+        Pixels of each value, row 0 the null pixels (the RAT's ``Histogram``
+        column has 0 there).
     """
     lut = np.asarray(lut)
     if lut.dtype not in _TYPES or lut.ndim != 1 or not lut.size or lut[0] != 0:
@@ -92,11 +93,15 @@ def write_lookup_raster(segments_path, lut, out_path, fmt, columns):
             hist = counts.astype(np.float64)
             hist[0] = 0
             padded = {name: _pad(values, nrows) for name, values in columns.items()}
+            # Built in memory and attached whole (the table is one row per
+            # class): GDAL 3.6's HFA writes an empty string straight into
+            # the file with heap bytes after its terminator, so the file's
+            # bytes would differ from run to run.
             write_rat(g, band, out_path, nrows,
                       [(RatColumn("Histogram", "Real", "PixelCount"), hist)]
                       + [(RatColumn(name, rat_column_type(v), DEFAULT_USAGES.get(name, "Generic")),
                           v) for name, v in padded.items()],
-                      in_memory=(fmt != "HFA"))
+                      in_memory=True)
             ct = _colour_table(g, padded, nrows)
             if ct is not None and fmt == "GTiff":
                 band.SetRasterColorTable(ct)

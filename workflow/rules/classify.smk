@@ -21,7 +21,7 @@ rule training_table:
         mem_mb=1000,
         runtime=30,
     params:
-        classification=classification_params,
+        classification=training_params,
     script:
         "../scripts/training_table.py"
 
@@ -42,7 +42,7 @@ rule train:
         mem_mb=2000,
         runtime=60,
     params:
-        classification=classification_params,
+        classification=train_params,
     script:
         "../scripts/train.py"
 
@@ -85,7 +85,7 @@ rule class_map:
         mem_mb=1000,
         runtime=60,
     params:
-        classification=classification_params,
+        classification=class_map_params,
         fmt=output_format,
     script:
         "../scripts/class_map.py"
@@ -146,7 +146,7 @@ rule accuracy:
         mem_mb=2000,
         runtime=120,
     params:
-        classification=classification_params,
+        classification=accuracy_params,
     script:
         "../scripts/accuracy.py"
 

@@ -255,7 +255,26 @@ def training_file(wildcards):
     return SCENES[wildcards.scene].settings["classification"]["training"]
 
 
-def classification_params(wildcards):
-    """Classification settings of the scene, features resolved."""
+def _classification_params(wildcards, rule):
     scene = SCENES[wildcards.scene]
-    return classify.job_params(scene.settings, scene.mosaic.bands)
+    return classify.rule_params(scene.settings, scene.mosaic.bands, rule)
+
+
+def training_params(wildcards):
+    """Training samples, class field and names, features (resolved), folds."""
+    return _classification_params(wildcards, "training_table")
+
+
+def train_params(wildcards):
+    """Classifier, number of trees or stages, seed."""
+    return _classification_params(wildcards, "train")
+
+
+def class_map_params(wildcards):
+    """Class colours."""
+    return _classification_params(wildcards, "class_map")
+
+
+def accuracy_params(wildcards):
+    """Classifier settings and folds of the cross-validation."""
+    return _classification_params(wildcards, "accuracy")
