@@ -26,6 +26,12 @@ _PUBLIC = {
     "random_colours": "shepcore.products.colour",
     "stretch_colours": "shepcore.products.colour",
     "subset_segments": "shepcore.products.subset",
+    "training_table": "shepcore.products.training",
+    "fit_classifier": "shepcore.products.classify",
+    "SegmentClassifier": "shepcore.products.classify",
+    "classify_segments": "shepcore.products.classify",
+    "cross_validate": "shepcore.products.accuracy",
+    "write_class_map": "shepcore.products.classmap",
 }
 
 __all__ = sorted(_PUBLIC)

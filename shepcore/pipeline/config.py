@@ -16,8 +16,10 @@ import yaml
 
 from ..raster.vrt import MosaicLayout, mosaic_layout
 from ..tiles.grid import grid_shape, tile_grid
+from . import classify
 
-SECTIONS = ("segmentation", "tiling", "output", "stats", "colour_table", "outputs")
+SECTIONS = ("segmentation", "tiling", "output", "stats", "colour_table", "outputs",
+            "classification")
 
 
 class ConfigError(ValueError):
@@ -180,6 +182,11 @@ def load_scenes(config, schema):
             )
         mosaic = mosaic_layout(**scene_inputs(config, name), scene=name)
         _check_band_lists(name, settings, mosaic.bands, entry.get("bands"))
+        if classify.enabled(settings):  # reads the training file's vectors, not pixels
+            try:
+                classify.check_settings(name, settings, mosaic)
+            except ValueError as err:
+                raise ConfigError(str(err)) from None
         tiles = tile_grid(mosaic.rows, mosaic.cols, tiling["tile_size"], tiling["overlap"])
         scenes[name] = Scene(name=name, settings=settings, mosaic=mosaic, tiles=tiles)
     return scenes

@@ -4,7 +4,9 @@ Modules: :mod:`.env` (GDAL state and errors), :mod:`.windows`, :mod:`.read`,
 :mod:`.grid` (same grid, same CRS), :mod:`.write` (segment rasters),
 :mod:`.rat` (the RAT writer and readers), :mod:`.copy` (copies with new
 IDs or columns), :mod:`.vrt` (mosaics), :mod:`.display` (quicklook reads
-and PNGs), :mod:`.polygons` (GeoPackage polygons). GDAL itself is imported
+and PNGs), :mod:`.polygons` (GeoPackage polygons), :mod:`.vectors`
+(training vectors, OGR and OSR), :mod:`.rasterize` (samples onto a
+segment grid), :mod:`.classmap` (class rasters). GDAL itself is imported
 on first use, so importing this package is cheap.
 """
 

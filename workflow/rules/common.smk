@@ -1,7 +1,7 @@
 import sys
 import time
 
-from shepcore.pipeline import resources
+from shepcore.pipeline import classify, resources
 from shepcore.pipeline.config import (
     ConfigError,
     keep_intermediate,
@@ -47,7 +47,7 @@ def final_outputs():
     """Every scene's products and its report plots."""
     out = []
     for name in SCENES:
-        out += scene_products(name) + report_plots(name)
+        out += scene_products(name) + classification_outputs(name) + report_plots(name)
     return out
 
 
@@ -107,8 +107,11 @@ def segments_file(wildcards):
 
 
 def scene_config(wildcards):
-    """Effective settings {section: {key: value}} of the wildcards' scene."""
-    return SCENES[wildcards.scene].settings
+    """Effective settings {section: {key: value}} of the wildcards' scene,
+    without the classification section (its rules take their own params, so
+    a change there does not rerun the statistics)."""
+    settings = SCENES[wildcards.scene].settings
+    return {k: v for k, v in settings.items() if k != "classification"}
 
 
 def intermediate(path):
@@ -262,3 +265,57 @@ def quicklook_bands(wildcards):
 
     scene = SCENES[wildcards.scene]
     return colour_bands(scene.settings, scene.mosaic.bands)
+
+
+# -- classification (rules/classify.smk) ------------------------------------
+
+
+def classification_outputs(scene):
+    """Class raster, class table, accuracy report and class quicklook of a
+    scene whose classification names a training file; [] otherwise."""
+    settings = SCENES[scene].settings
+    if not classify.enabled(settings):
+        return []
+    base = f"{RESULTS}/{scene}"
+    fmt = settings["output"]["format"]
+    out = [output_path(f"{base}/classes", fmt), f"{base}/classes.parquet"]
+    out.append(f"{base}/accuracy.json")
+    if settings["outputs"]["quicklook"]:
+        out.append(f"{base}/quicklook/classes.png")
+    return out
+
+
+def classes_file(wildcards):
+    """Class raster of the wildcards' scene (extension by output format)."""
+    fmt = SCENES[wildcards.scene].settings["output"]["format"]
+    return output_path(f"{RESULTS}/{wildcards.scene}/classes", fmt)
+
+
+def training_file(wildcards):
+    """Training vector file of the wildcards' scene."""
+    return SCENES[wildcards.scene].settings["classification"]["training"]
+
+
+def _classification_params(wildcards, rule):
+    scene = SCENES[wildcards.scene]
+    return classify.rule_params(scene.settings, scene.mosaic.bands, rule)
+
+
+def training_params(wildcards):
+    """Training samples, class field and names, features (resolved), folds."""
+    return _classification_params(wildcards, "training_table")
+
+
+def train_params(wildcards):
+    """Classifier, number of trees or stages, seed."""
+    return _classification_params(wildcards, "train")
+
+
+def class_map_params(wildcards):
+    """Class colours."""
+    return _classification_params(wildcards, "class_map")
+
+
+def accuracy_params(wildcards):
+    """Classifier settings and folds of the cross-validation."""
+    return _classification_params(wildcards, "accuracy")
