@@ -4,7 +4,7 @@ Subcommands follow GDAL habits: input first, output second, ``--help``
 everywhere; progress lines go to stderr, the result line to stdout; bad
 input exits with status 1 and one line ``shepcore: error: ...``. Each
 subcommand lives in its own module (``segment``, ``stats``, ``subset``,
-``colour``, ``polygonize``, ``info``) with ``add_parser(subparsers)`` and
+``colour``, ``polygonize``, ``classify``, ``info``) with ``add_parser(subparsers)`` and
 ``run(args)``; heavy modules are imported in ``run`` only, so ``--help``
 is fast.
 """
@@ -14,7 +14,7 @@ import importlib
 import sys
 
 #: Subcommands, in the order ``shepcore --help`` lists them.
-COMMANDS = ("segment", "stats", "subset", "colour", "polygonize", "info")
+COMMANDS = ("segment", "stats", "subset", "colour", "polygonize", "classify", "info")
 #: Exceptions that describe a problem with the user's input.
 USER_ERRORS = (ValueError, TypeError, OSError)
 
