@@ -52,6 +52,8 @@ def bad_inputs(d, img, seg):
         "subset": ([seg, d / "sub.img", "--window", 30, 0, 20, 10], "outside the raster"),
         "colour": ([seg, d / "c.img", "--mode", "stats"], "give the image (--image)"),
         "polygonize": ([seg, d / "p.shp"], "unknown polygon format '.shp'"),
+        "classify": ([seg, d / "none.gpkg", d / "c.img", "--class-field", "class"],
+                     "none.gpkg"),
         "info": ([img], "a segment raster has 1 band, this one has 3"),
     }
 
