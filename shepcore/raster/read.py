@@ -257,6 +257,16 @@ def segment_strips(path, window=None, overlap=0):
             yield strip, band.ReadAsArray(strip.col, strip.row, strip.cols, strip.rows)
 
 
+def _runs(positions):
+    """[((first position, length), (first index, length))] of the runs of
+    consecutive values in sorted ``positions``."""
+    cuts = np.flatnonzero(np.diff(positions) != 1) + 1
+    starts = np.concatenate([[0], cuts])
+    ends = np.concatenate([cuts, [positions.size]])
+    return [((int(positions[a]), int(b - a)), (int(a), int(b - a)))
+            for a, b in zip(starts, ends, strict=True)]
+
+
 def read_grid_sample(path, sample_pixels, bands=None, nodata=None):
     """About ``sample_pixels`` non-null pixels of a raster on a regular grid,
     read at full resolution (never from overviews); see
@@ -266,9 +276,9 @@ def read_grid_sample(path, sample_pixels, bands=None, nodata=None):
         Null value of the scene (None = no null value; NaN and infinities
         are always null).
 
-    Returns samples (N, B) in the file's data type, all non-null. Rows are
-    read one at a time from one open dataset, so only the sampled rows are
-    decoded (blocks shared by sampled rows come from GDAL's block cache).
+    Returns samples (N, B) in the file's data type, all non-null. Each
+    patch of the grid is one window read, so only the blocks holding
+    patches are decoded.
     """
     from ..nulls import valid_samples
     from ..sampling import sample_grid
@@ -278,20 +288,16 @@ def read_grid_sample(path, sample_pixels, bands=None, nodata=None):
         band_list = check_bands(bands, ds.RasterCount, path)
         rows, cols = ds.RasterYSize, ds.RasterXSize
         dtype = numpy_dtype(g, ds.GetRasterBand(band_list[0]), path)
-        # GDAL's block cache (5 % of RAM by default) would fill with every
-        # block touched; one row of blocks of each band is all we reuse.
-        block_rows = max(ds.GetRasterBand(b).GetBlockSize()[1] for b in band_list)
-        cache = max(16 << 20, 2 * block_rows * cols * dtype.itemsize * len(band_list))
-        line = np.empty(cols, dtype)
 
         def read(picked_rows, picked_cols):
             out = np.empty((len(band_list), picked_rows.size, picked_cols.size), dtype)
-            with gdal_env(path, cache_bytes=cache):
-                for j, r in enumerate(picked_rows):
-                    for i, b in enumerate(band_list):
-                        ds.GetRasterBand(b).ReadAsArray(0, int(r), cols, 1,
-                                                        buf_obj=line[np.newaxis])
-                        out[i, j] = line[picked_cols]
+            row_runs, col_runs = _runs(picked_rows), _runs(picked_cols)
+            for i, b in enumerate(band_list):
+                band = ds.GetRasterBand(b)
+                for (r0, nr), (i0, _) in row_runs:
+                    for (c0, nc), (j0, _) in col_runs:
+                        band.ReadAsArray(c0, r0, nc, nr,
+                                         buf_obj=out[i, i0:i0 + nr, j0:j0 + nc])
             return out.reshape(len(band_list), -1).T
 
         return sample_grid(rows, cols, sample_pixels, read,
