@@ -6,8 +6,11 @@ Usage: python benchmarks/scale_mosaic.py SIZE FOLDER [--file 4000]
 SIZE x SIZE x 3 uint16 pixels as (SIZE / FILE)^2 tiled DEFLATE GeoTIFFs of
 FILE x FILE on one grid (30 m pixels, UTM 18N), nodata 0:
 - Voronoi regions of about 1600 x 1600 pixels (one jittered seed per cell,
-  spectra drawn per region), Gaussian noise of sd 400 per pixel (seeded per
-  file), values clipped to 1..65535;
+  spectra drawn per region), textured by a finer Voronoi of about 25 x 25
+  pixel cells, each offset by a normal draw of sd 1500 (about 1600 cells,
+  so about as many segments, per megapixel: fields and parcels rather
+  than a few uniform regions), Gaussian noise of sd 400 per pixel (seeded
+  per file), values clipped to 1..65535;
 - a null collar along the outer edge of the mosaic, 200 to 1000 pixels
   wide (it waves along the edge);
 - the files of three corners all null (the first corner only for mosaics
@@ -23,6 +26,8 @@ import time
 import numpy as np
 
 CELL = 1600          # Voronoi cell (pixels)
+FINE = 25            # texture cell (pixels)
+FINE_SD = 1500.0     # texture offsets, band units
 NOISE = 400.0        # band units
 STRIP = 500          # rows written at a time
 SEED = 14
@@ -53,7 +58,7 @@ def file_paths(size, folder, file_size=4000):
             for i in range(n) for j in range(n)]
 
 
-def write_file(path, size, i, j, file_size, spectra):
+def write_file(path, size, i, j, file_size, spectra, texture):
     from osgeo import gdal
 
     from shepcore.synthetic import voronoi_regions
@@ -78,13 +83,16 @@ def write_file(path, size, i, j, file_size, spectra):
         else:
             gr, gc = i * file_size + r0, j * file_size
             regions = voronoi_regions(size, size, grid, SEED, (gr, gc, rows, file_size))
+            fine = voronoi_regions(size, size, (size // FINE, size // FINE), SEED + 1,
+                                   (gr, gc, rows, file_size))
             rr = np.arange(gr, gr + rows)[:, None]
             cc = np.arange(gc, gc + file_size)[None, :]
             collar = ((rr < collar_width(cc, size)) | (size - 1 - rr < collar_width(cc, size))
                       | (cc < collar_width(rr, size)) | (size - 1 - cc < collar_width(rr, size)))
             data = np.empty((3, rows, file_size), np.uint16)
             for b in range(3):
-                band = spectra[regions, b] + rng.normal(0.0, NOISE, regions.shape)
+                band = (spectra[regions, b] + texture[fine, b]
+                        + rng.normal(0.0, NOISE, regions.shape))
                 band = np.clip(np.rint(band), 1, 65535)
                 band[collar] = 0
                 data[b] = band
@@ -105,12 +113,13 @@ def make_mosaic(size, folder, file_size=4000):
     rng = np.random.default_rng(SEED)
     spectra = rng.uniform(1000, 20000, (nreg, 3))
     spectra[:, 0] = rng.permutation(np.linspace(1000, 20000, nreg, endpoint=False))
+    texture = np.random.default_rng(SEED + 1).normal(0.0, FINE_SD, ((size // FINE) ** 2, 3))
     paths = file_paths(size, folder, file_size)
     t = time.perf_counter()
     for k, path in enumerate(paths):
         if os.path.exists(path):
             continue
-        write_file(path, size, k // n, k % n, file_size, spectra)
+        write_file(path, size, k // n, k % n, file_size, spectra, texture)
         print(f"  {os.path.basename(path)} ({k + 1}/{len(paths)}, "
               f"{time.perf_counter() - t:.0f} s)", file=sys.stderr)
     return paths

@@ -59,6 +59,10 @@ def stitch_to_file(seam_files, pieces_files, model_path, tiles, out, report_out,
     return n
 
 
+#: Core rows relabelled and written at a time by the assemble job.
+ASSEMBLE_STRIP_ROWS = 512
+
+
 def assemble_scene(label_files, lut_file, mosaic, tiles, out, fmt="HFA"):
     """Write the scene's stitched segment raster: each tile core relabelled
     with the final IDs, georeferenced like ``mosaic``, with the Histogram
@@ -75,6 +79,9 @@ def assemble_scene(label_files, lut_file, mosaic, tiles, out, fmt="HFA"):
                              info.projection, fmt) as writer:
         for path, tile in zip(label_files, tiles, strict=True):
             labels = np.load(path, mmap_mode="r")
-            writer.write(relabel_core(labels, tile, lut, offsets[tile.index]),
-                         tile.core_row, tile.core_col)
+            # In strips: memory follows a strip, not the largest core.
+            for r in range(0, tile.core_rows, ASSEMBLE_STRIP_ROWS):
+                rows = (r, min(tile.core_rows, r + ASSEMBLE_STRIP_ROWS))
+                writer.write(relabel_core(labels, tile, lut, offsets[tile.index], rows),
+                             tile.core_row + r, tile.core_col)
     return int(table["num_segments"])

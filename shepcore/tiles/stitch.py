@@ -54,9 +54,12 @@ def final_ids(core_present, seam_pairs):
     return ids.astype(np.uint32), offsets, n
 
 
-def relabel_core(labels, tile, lut, offset):
-    """The tile's core with final IDs: (core_rows, core_cols) uint32."""
-    core = labels[tile.core_row - tile.row: tile.core_row - tile.row + tile.core_rows,
+def relabel_core(labels, tile, lut, offset, rows=None):
+    """The tile's core with final IDs: (core_rows, core_cols) uint32; with
+    ``rows`` (start, stop) only those rows of the core."""
+    r0 = tile.core_row - tile.row
+    start, stop = (0, tile.core_rows) if rows is None else rows
+    core = labels[r0 + start:r0 + stop,
                   tile.core_col - tile.col: tile.core_col - tile.col + tile.core_cols]
     return lut[offset + np.asarray(core, np.int64)]
 
