@@ -79,23 +79,26 @@ def boundary_grid(segments_path, shape, min_pixels=0):
     sizes = None
     if min_pixels > 0:
         sizes = np.asarray(read_rat(segments_path, ["Histogram"])["Histogram"], np.float64)
+    from .._kernels.boundaries import count_boundaries  # numba: only where needed
+
     row_edges, col_edges = bin_edges(info.rows, shape[0]), bin_edges(info.cols, shape[1])
+    row_bin = np.repeat(np.arange(shape[0]), np.diff(row_edges))
+    col_bin = np.repeat(np.arange(shape[1]), np.diff(col_edges))
     boundary = np.zeros(shape, np.float64)
     valid = np.zeros(shape, np.float64)
-    per_strip = max(1, STRIP_PIXELS // max(1, info.cols * max(1, info.rows // shape[0])))
-    for i0 in range(0, shape[0], per_strip):
-        i1 = min(shape[0], i0 + per_strip)
-        r0, r1 = int(row_edges[i0]), int(row_edges[i1])
+    if sizes is None:
+        sizes = np.zeros(1, np.float64)
+    per_strip = max(1, STRIP_PIXELS // max(1, info.cols))
+    for r0 in range(0, info.rows, per_strip):
+        r1 = min(info.rows, r0 + per_strip)
         extra = 1 if r1 < info.rows else 0  # the row below, for vertical edges
-        labels = read_segments(segments_path, (r0, 0, r1 - r0 + extra, info.cols))
-        if sizes is not None and labels.max(initial=0) >= len(sizes):
+        labels = np.ascontiguousarray(read_segments(segments_path,
+                                                    (r0, 0, r1 - r0 + extra, info.cols)),
+                                      np.uint32)
+        if min_pixels > 0 and labels.max(initial=0) >= len(sizes):
             sizes = np.concatenate([sizes, np.zeros(int(labels.max()) + 1 - len(sizes))])
-        edge = boundaries(labels, sizes, min_pixels)[: r1 - r0]
-        labels = labels[: r1 - r0]
-        starts = row_edges[i0:i1] - r0
-        for grid, mask in ((boundary, edge), (valid, labels > 0)):
-            rows = np.add.reduceat(mask.astype(np.float64), starts, axis=0)
-            grid[i0:i1] = np.add.reduceat(rows, col_edges[:-1], axis=1)
+        count_boundaries(labels, r1 - r0, sizes, float(min_pixels), row_bin[r0:r1], col_bin,
+                         boundary, valid)
     area = np.outer(np.diff(row_edges), np.diff(col_edges)).astype(np.float64)
     return boundary / area, valid / area
 
