@@ -45,7 +45,8 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SNAKEMAKE = os.path.join(os.path.dirname(sys.executable), "snakemake")
 SEGMENTATION = ("mosaic", "fit_model", "segment_tile", "seams_row", "stitch",
                 "assemble")
-ATTRIBUTES = ("stats_part", "attributes", "table", "vector", "quicklook", "summary")
+ATTRIBUTES = ("stats_part", "attributes", "table", "vector", "colour_sidecars", "quicklook",
+              "summary", "plots")
 
 
 def workdir(work, size):

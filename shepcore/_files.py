@@ -15,8 +15,13 @@ import shutil
 
 import numpy as np
 
-#: GDAL sidecar suffixes moved along with (or removed beside) a written file.
-SIDECARS = (".aux.xml",)
+
+def sidecars(name):
+    """GDAL's sidecar file names of a file called ``name``: the PAM
+    metadata/RAT (NAME.aux.xml), HFA overviews and spill file (STEM.rrd,
+    STEM.ige)."""
+    stem = os.path.splitext(name)[0]
+    return (name + ".aux.xml", stem + ".rrd", stem + ".ige")
 
 
 @contextlib.contextmanager
@@ -41,9 +46,9 @@ def atomic_path(path):
             with contextlib.suppress(OSError):
                 os.remove(tmp + ".aux.xml")
         written = sorted(os.listdir(tmp_dir))
-        for sidecar in SIDECARS:
-            stale = os.path.join(folder, name + sidecar)
-            if name + sidecar not in written and os.path.exists(stale):
+        for sidecar in sidecars(name):
+            stale = os.path.join(folder, sidecar)
+            if sidecar not in written and os.path.exists(stale):
                 os.remove(stale)  # left by an earlier write of this path
         for entry in written:
             if entry != name:  # sidecars first: the main file marks completion

@@ -8,6 +8,7 @@ import pytest
 from osgeo import gdal, osr
 
 import shepcore
+from shepcore import raster
 from shepcore.raster import (
     FORMATS,
     RasterError,
@@ -186,3 +187,28 @@ def test_write_segments_bad_arguments(tmp_path):
         write_segments(str(tmp_path / "x.img"), np.ones((4, 4), np.uint32),
                        like=str(tmp_path / "nope.tif"))
     assert all_entries(tmp_path) == []
+
+
+def test_hfa_overviews_live_beside_the_file(tmp_path):
+    """Regression (scale issue): a 1.6-gigapixel mosaic with 1.8 million
+    segments failed in the attributes job ("GDAL error" adding the 33rd
+    statistics column): HFA keeps its RAT in the .img, whose offsets are 32
+    bits, and the overviews there filled it. Overviews now go to an .rrd
+    beside the .img (GDAL finds them), also in copies with new columns."""
+    out = tmp_path / "seg.img"
+    labels = np.arange(600 * 700, dtype=np.uint32).reshape(600, 700) // 50 + 1
+    write_segments(str(out), labels)
+    rrd = tmp_path / "seg.rrd"
+    assert rrd.exists()
+    ds, band = open_band(out)
+    assert band.GetOverviewCount() == 1 and str(rrd) in ds.GetFileList()
+    assert band.GetOverview(0).ReadAsArray().max() > 0
+    ds = band = None
+    copy = raster.add_rat_columns(str(out), {"x": np.arange(labels.max() + 1.0)},
+                                  str(tmp_path / "copy.img"))
+    assert (tmp_path / "copy.rrd").exists()
+    ds, band = open_band(copy)
+    assert band.GetOverviewCount() == 1
+    ds = band = None
+    write_segments(str(out), labels[:100, :100])  # too small for overviews
+    assert not rrd.exists(), "a stale .rrd would give the new file old overviews"

@@ -192,25 +192,32 @@ def test_a_cut_off_piece_too_different_to_merge_is_a_segment_of_its_own(connecti
     assert_ids_sequential(out, n)
 
 
+#: (seed, tile, overlap, num_clusters, min_segment_size) of noisy scenes
+#: where seams cut pieces off (rare: a few in a hundred; found by search,
+#: see the assertion below), and two where they do not.
+CUT_CASES = [(2, 80, 20, 24, 30), (11, 64, 16, 30, 40), (0, 90, 20, 20, 30),
+             (5, 70, 16, 24, 40)]
+
+
 def test_split_off_pieces_are_eliminated_or_kept_by_the_rules():
     """On scenes where seams do cut pieces off, the report counts them, the
     small ones merge unless no neighbour may take them, and the survivors'
-    reasons add up to the segments below min_segment_size."""
-    connectivity, found = 4, 0
-    for seed in range(8):
-        image, _ = voronoi_scene(300, 340, bands=3, grid=(8, 8), noise=1500, seed=seed)
-        image[:, 100:110, 50:200] = 0
-        res = segment_tiled(image, tile_size=90, overlap=20, num_clusters=20,
-                            min_segment_size=30, connectivity=connectivity,
-                            max_spectral_diff=300.0, nodata=0)
-        assert split_segments(res.labels, connectivity) == []
+    reasons add up to the segments below min_segment_size; the tiled count
+    stays within 2 % of the untiled one."""
+    found = 0
+    for seed, tile, overlap, k, min_size in CUT_CASES:
+        image, _ = voronoi_scene(300, 340, bands=3, grid=(8, 8), noise=2500, seed=seed)
+        res = segment_tiled(image, tile_size=tile, overlap=overlap, num_clusters=k,
+                            min_segment_size=min_size, max_spectral_diff=600.0)
+        assert split_segments(res.labels, 4) == []
         assert_ids_sequential(res.labels, res.num_segments)
         rep = res.report
         found += rep["pieces_split_off"]
         assert rep["split_off_merged"] <= rep["pieces_split_off"]
-        below = (np.bincount(res.labels.ravel())[1:] < 30).sum()
+        below = (np.bincount(res.labels.ravel())[1:] < min_size).sum()
         assert sum(rep["segments_below_min_size"].values()) == below
-        whole = shepcore.segment(image, model=res.model, min_segment_size=30,
-                                 connectivity=connectivity, max_spectral_diff=300.0, nodata=0)
+        whole = shepcore.segment(image, model=res.model, min_segment_size=min_size,
+                                 max_spectral_diff=600.0)
         assert abs(res.num_segments - whole.num_segments) <= 0.02 * whole.num_segments
-    assert found > 0, "no scene cut a piece off: the test would not test the repair"
+    assert found > 0, ("no scene cut a piece off, so this test no longer tests the repair: "
+                       "the segmentation changed; search for new CUT_CASES")

@@ -11,7 +11,7 @@ from .env import RasterError, gdal_env
 from .rat import DEFAULT_USAGES, RatColumn, rat_column_type, write_rat
 from .read import open_segments
 from .windows import STRIP_PIXELS
-from .write import check_format, create_segment_band, overview_levels
+from .write import build_overviews, check_format, create_segment_band, overview_levels
 
 #: Output data types by lookup-table dtype.
 _TYPES = {np.dtype(np.uint8): "GDT_Byte", np.dtype(np.uint16): "GDT_UInt16"}
@@ -105,9 +105,7 @@ def write_lookup_raster(segments_path, lut, out_path, fmt, columns):
             ct = _colour_table(g, padded, nrows)
             if ct is not None and fmt == "GTiff":
                 band.SetRasterColorTable(ct)
-            levels = overview_levels(rows, cols)
-            if levels:
-                ds.BuildOverviews("NEAREST", levels)
+            build_overviews(ds, overview_levels(rows, cols), fmt)
             ds.FlushCache()
             ds = band = None
     return counts

@@ -22,7 +22,14 @@ from .rat import (
 )
 from .read import numpy_dtype, open_segments
 from .windows import STRIP_PIXELS, check_window, window_geotransform
-from .write import FORMATS, add_counts, check_format, create_segment_band, finish_format
+from .write import (
+    FORMATS,
+    add_counts,
+    build_overviews,
+    check_format,
+    create_segment_band,
+    finish_format,
+)
 
 
 def _output_format(out_path, fmt, src_driver):
@@ -97,8 +104,7 @@ def copy_segment_raster(src_path, out_path, fmt, window, relabel, levels, make_r
                 band.WriteArray(np.ascontiguousarray(data, dtype), 0, r)
             nrows, columns, chunks = make_rat(nids, hist)
             write_rat(g, band, out_path, nrows, columns, chunks, in_memory=(fmt != "HFA"))
-            if levels:
-                ds.BuildOverviews("NEAREST", list(levels))
+            build_overviews(ds, levels, fmt, out_path)
             ds.FlushCache()
             ds = band = None
             finish_format(g, tmp, fmt)  # COG: staging GeoTIFF -> Cloud Optimized copy

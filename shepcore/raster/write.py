@@ -63,6 +63,18 @@ def overview_levels(rows, cols):
     return levels
 
 
+def build_overviews(ds, levels, fmt, path=""):
+    """Nearest-neighbour overviews of ``ds`` at factors ``levels``. An HFA
+    file keeps them in an .rrd beside it (HFA_USE_RRD): inside the .img
+    they would share its 2 GB of 32-bit offsets with the RAT, and a mosaic
+    of 1.6 gigapixels and 1.8 million segments ran out of them (GDAL could
+    not add the 33rd statistics column)."""
+    if not levels:
+        return
+    with gdal_env(path, options={"HFA_USE_RRD": "YES"} if fmt == "HFA" else None):
+        ds.BuildOverviews("NEAREST", list(levels))
+
+
 def add_counts(counts, labels):
     """``counts`` (int64, any length) plus the pixel count of every ID in
     ``labels``; returns the (possibly longer) array."""
@@ -207,9 +219,7 @@ class SegmentRasterWriter:
             nrows = max(len(v) for _, v in cols)
             write_rat(g, self._ds.GetRasterBand(1), self.path, nrows, cols)
             if self.overviews:
-                levels = overview_levels(*self.shape)
-                if levels:
-                    self._ds.BuildOverviews("NEAREST", levels)
+                build_overviews(self._ds, overview_levels(*self.shape), self.fmt, self.path)
             self._ds.FlushCache()
 
 
