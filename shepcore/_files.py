@@ -15,13 +15,34 @@ import shutil
 
 import numpy as np
 
+#: Sidecars of an HFA file STEM.img: overviews (STEM.rrd), spill file (STEM.ige).
+HFA_SIDECAR_EXTENSIONS = (".rrd", ".ige")
+
 
 def sidecars(name):
     """GDAL's sidecar file names of a file called ``name``: the PAM
-    metadata/RAT (NAME.aux.xml), HFA overviews and spill file (STEM.rrd,
-    STEM.ige)."""
-    stem = os.path.splitext(name)[0]
-    return (name + ".aux.xml", stem + ".rrd", stem + ".ige")
+    metadata/RAT (NAME.aux.xml) and, for an HFA file STEM.img, its
+    overviews and spill file (STEM.rrd, STEM.ige). Only an .img has the
+    latter: segments.parquet must not claim segments.img's overviews."""
+    stem, ext = os.path.splitext(name)
+    hfa = tuple(stem + e for e in HFA_SIDECAR_EXTENSIONS) if ext.lower() == ".img" else ()
+    return (name + ".aux.xml",) + hfa
+
+
+def remove_orphan_sidecars(folder):
+    """Delete HFA sidecars (STEM.rrd, STEM.ige) in ``folder`` whose STEM.img
+    is gone, e.g. after a workflow deleted an intermediate .img it declared
+    (the workflow cannot declare the .rrd: a small raster has none).
+    Returns the deleted paths."""
+    removed = []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in sorted(os.listdir(folder)):
+            stem, ext = os.path.splitext(entry)
+            if ext.lower() in HFA_SIDECAR_EXTENSIONS and not os.path.exists(
+                    os.path.join(folder, stem + ".img")):
+                os.remove(os.path.join(folder, entry))
+                removed.append(os.path.join(folder, entry))
+    return removed
 
 
 @contextlib.contextmanager

@@ -212,3 +212,25 @@ def test_hfa_overviews_live_beside_the_file(tmp_path):
     ds = band = None
     write_segments(str(out), labels[:100, :100])  # too small for overviews
     assert not rrd.exists(), "a stale .rrd would give the new file old overviews"
+
+
+def test_other_files_of_the_same_stem_keep_the_overviews(tmp_path):
+    """Regression (CI): writing segments.parquet beside segments.img deleted
+    segments.rrd as if it were the parquet's stale sidecar, so the final
+    raster of every workflow run had no overviews. Only an .img owns the
+    .rrd of its stem; an .rrd whose .img is gone is removed on request."""
+    from shepcore._files import remove_orphan_sidecars, write_text_atomic
+
+    labels = np.arange(600 * 700, dtype=np.uint32).reshape(600, 700) // 50 + 1
+    write_segments(str(tmp_path / "segments.img"), labels)
+    write_segments(str(tmp_path / "stitched.img"), labels)
+    for name in ("segments.parquet", "segments.csv", "segments.tif.txt"):
+        write_text_atomic(str(tmp_path / name), "x")
+    assert (tmp_path / "segments.rrd").exists()
+    ds, band = open_band(tmp_path / "segments.img")
+    assert band.GetOverviewCount() == 1 and ds.GetFileList()[1].endswith("segments.rrd")
+    ds = band = None
+    assert remove_orphan_sidecars(str(tmp_path)) == []
+    os.remove(tmp_path / "stitched.img")
+    assert remove_orphan_sidecars(str(tmp_path)) == [str(tmp_path / "stitched.rrd")]
+    assert not (tmp_path / "stitched.rrd").exists() and (tmp_path / "segments.rrd").exists()

@@ -56,7 +56,7 @@ EXPECTED_JOBS = {
     "rule_seams_seams_row": 1,                # both seam rows in one batch
     "rule_stitch_assemble_stitch": 1,         # stitch -> assemble
     "rule_stats_stats_part": 1,               # both rows of statistics
-    "rule_report_attributes_summary": 1,      # attributes -> summary
+    "rule_report_attributes_plots_summary": 1,  # attributes -> summary, plots
 }
 DAEMONS = {"munged": STATE / "munge" / "munged.pid",
            "slurmctld": STATE / "slurmctld.pid",

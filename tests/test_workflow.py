@@ -106,6 +106,8 @@ def test_tiled_matches_untiled(which, synthetic_run, demo_run):
     counts[0] = 0
     np.testing.assert_array_equal(hist, counts)
     assert band.GetOverviewCount() >= 1 and band.GetNoDataValue() == 0
+    # Overviews of the deleted intermediate do not outlive it.
+    assert not list((work / "results" / scene / "work").glob("*.rrd"))
     assert band.GetMetadataItem("LAYER_TYPE") == "thematic"
 
 

@@ -10,6 +10,7 @@ from shepcore.pipeline.config import (
     scene_inputs,
     vector_format,
 )
+from shepcore._files import remove_orphan_sidecars
 from shepcore.pipeline.report import scene_summary_line
 from shepcore.raster.env import RasterError
 from shepcore.raster.write import NO_COLOUR_TABLE, output_path
@@ -93,6 +94,13 @@ def summary_lines():
     wall = time.time() - RUN_STARTED
     lines = [scene_summary_line(n, f"{RESULTS}/{n}", wall) for n in SCENES]
     return [line for line in lines if line]
+
+
+def tidy_work_folders():
+    """Delete the overviews (.rrd) of intermediates Snakemake deleted (the
+    stitched raster): a rule cannot declare them, a small raster has none."""
+    for name in SCENES:
+        remove_orphan_sidecars(f"{RESULTS}/{name}/work")
 
 
 def segments_path(scene):
