@@ -2,6 +2,8 @@
 streamed chunks, in memory and in the file), integer range checks, and
 GDAL's global state owned by gdal_env."""
 
+import os
+
 import numpy as np
 import pytest
 from osgeo import gdal
@@ -81,3 +83,27 @@ def test_a_writer_lets_the_callers_errors_through(tmp_path):
             raster.SegmentRasterWriter(str(tmp_path / "s.img"), 2, 2, (0, 1, 0, 0, 0, -1), ""):
         raise RuntimeError("mine")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_rat_too_large_for_hfa_is_one_clear_line(tmp_path, monkeypatch):
+    """Scale issue: HFA addresses its .img with 32-bit offsets, and GDAL
+    failing to add a RAT column there said only "GDAL error". The one RAT
+    writer checks the room first and names the file, the limit and the way
+    out; no output appears."""
+    from shepcore.raster import RasterError
+
+    src = tmp_path / "seg.img"
+    labels = (np.arange(300 * 300, dtype=np.uint32).reshape(300, 300) // 9) + 1
+    raster.write_segments(str(src), labels)
+    rows = int(labels.max()) + 1
+    columns = {f"c{i}": np.arange(rows, dtype=np.float64) for i in range(4)}
+    monkeypatch.setattr(rat, "HFA_IMG_LIMIT", os.path.getsize(src) + 3 * 8 * rows)
+    with pytest.raises(RasterError, match=r"big\.img: the raster attribute table does not fit: "
+                       r"an HFA \(\.img\) file holds at most .* write GeoTIFF"):
+        raster.add_rat_columns(str(src), columns, str(tmp_path / "big.img"))
+    assert not (tmp_path / "big.img").exists()
+    three = {k: columns[k] for k in ("c0", "c1", "c2")}
+    out = raster.add_rat_columns(str(src), three, str(tmp_path / "fits.img"))
+    assert set(raster.read_rat(out, ["c0", "c1", "c2"])) == {"c0", "c1", "c2"}
+    # GeoTIFF keeps its RAT in the .aux.xml: no such limit.
+    raster.add_rat_columns(str(src), columns, str(tmp_path / "big.tif"))

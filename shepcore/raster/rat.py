@@ -3,6 +3,7 @@ column listings, whole-column and row reads, and the colour table held in
 RGBA columns. Row i describes segment i; row 0 is null."""
 
 import contextlib
+import os
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +20,12 @@ RAT_READ_GAP = 4096
 DEFAULT_USAGES = {"Histogram": "PixelCount", "Red": "Red", "Green": "Green",
                   "Blue": "Blue", "Alpha": "Alpha", "Opacity": "Alpha"}
 _INT32 = (-(2**31), 2**31)
+#: Bytes an HFA (.img) file can address (32-bit offsets): its RAT must fit
+#: below this with the pixels (overviews go to the .rrd, see write.py).
+HFA_IMG_LIMIT = 2**31
+#: Bytes per row of a RAT column in an HFA file by type (a String column is
+#: estimated at this width; segment rasters rarely carry long strings).
+_HFA_COLUMN_BYTES = {"Integer": 4, "Real": 8, "String": 16}
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,7 @@ def write_rat(g, band, path, nrows, columns, chunks=(), *, in_memory=True):
         table never has to be in memory: a table already in the file keeps
         its columns and rows and gets ``columns`` after them.
     """
+    _check_hfa_room(band, path, nrows, columns)
     rat = None if in_memory else band.GetDefaultRAT()
     if rat is None:
         rat = g.RasterAttributeTable()
@@ -159,6 +167,25 @@ def write_rat(g, band, path, nrows, columns, chunks=(), *, in_memory=True):
     table.close()
     if in_memory:
         band.SetDefaultRAT(rat)
+
+
+def _check_hfa_room(band, path, nrows, columns):
+    """Raise a RasterError naming ``path`` when the new RAT columns would not
+    fit in an HFA file (:data:`HFA_IMG_LIMIT`); GDAL's own failure only says
+    "GDAL error" part-way through the table. No-op for other formats."""
+    ds = band.GetDataset()
+    if ds is None or ds.GetDriver().ShortName != "HFA":
+        return
+    ds.FlushCache()  # the pixels written so far count
+    files = ds.GetFileList() or []
+    used = os.path.getsize(files[0]) if files and os.path.exists(files[0]) else 0
+    need = nrows * sum(_HFA_COLUMN_BYTES[col.type] for col, _ in columns)
+    if used + need > HFA_IMG_LIMIT:
+        raise RasterError(
+            f"{path}: the raster attribute table does not fit: an HFA (.img) file holds at "
+            f"most {HFA_IMG_LIMIT / 2**30:.0f} GiB, it has {used / 2**30:.2f} GiB and "
+            f"{len(columns)} more columns of {nrows} rows need {need / 2**30:.2f} GiB; "
+            "write GeoTIFF (output format GTiff or COG) or fewer statistics")
 
 
 def rat_columns(path):
