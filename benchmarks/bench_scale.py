@@ -5,7 +5,7 @@ in the statistics stage with resume, and the SLURM requests against the
 measured peaks.
 
 Usage: python benchmarks/bench_scale.py [--sizes 16000 40000] [--cores 2]
-       [--work /work/bench/scale] [--no-kill] [--keep]
+       [--work /work/bench/scale] [--no-kill] [--keep] [--requests-only]
 
 The mosaics (benchmarks/scale_mosaic.py) are kept in WORK/m{SIZE} for
 reruns. Each run starts from a clean results folder with the default
@@ -126,10 +126,19 @@ def run_workflow(folder, results, cores):
 
 
 def sha256(path):
+    """SHA-256 of a raster's files: the file and its sidecars (an HFA file
+    beyond 2 GB keeps its pixels in the .ige, its overviews in the .rrd)."""
+    from shepcore._files import sidecars
+
+    folder, name = os.path.split(path)
     h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 24), b""):
-            h.update(block)
+    for part in [name, *sidecars(name)]:
+        if not os.path.exists(os.path.join(folder, part)):
+            continue
+        h.update(part.encode() + b"\0")
+        with open(os.path.join(folder, part), "rb") as f:
+            for block in iter(lambda: f.read(1 << 24), b""):
+                h.update(block)
     return h.hexdigest()
 
 
@@ -227,6 +236,34 @@ def slurm_requests(folder):
     return req
 
 
+def print_requests(folder, rules):
+    """Print the SLURM requests of the workflow in ``folder`` (as the rules
+    compute them now) against the measured per-rule figures ``rules``
+    ({rule: {"max_rss": MB, "max_s": s}}); returns the requests."""
+    requests = slurm_requests(folder)
+    print(f"   {'rule':13s} {'mem_mb asked':>12s} {'peak MB':>8s} {'margin':>7s} "
+          f"{'runtime asked':>13s} {'max job s':>9s} {'margin':>7s}")
+    for rule, r in sorted(rules.items()):
+        mem, runtime = requests.get(rule, (0, 0))
+        margin = mem / r["max_rss"] if r["max_rss"] else float("nan")
+        t_margin = runtime * 60 / r["max_s"] if r["max_s"] else float("nan")
+        print(f"   {rule:13s} {mem:12.0f} {r['max_rss']:8.0f} {margin:6.1f}x "
+              f"{runtime:10.0f} min {r['max_s']:9.0f} {t_margin:6.0f}x")
+    return requests
+
+
+def requests_only(work, sizes):
+    """The request table of every size again, from the figures of the last
+    benchmark (WORK/bench_scale.json) and the rules as they are now."""
+    with open(os.path.join(work, "bench_scale.json")) as f:
+        report = json.load(f)
+    for size in sizes:
+        if str(size) not in report:
+            raise SystemExit(f"{work}/bench_scale.json has no run of size {size}")
+        print(f"== {size} x {size}: SLURM requests (rules now) against the measured peaks")
+        print_requests(workdir(work, size)[0], report[str(size)]["run"]["rules"])
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[16000, 40000])
@@ -234,7 +271,11 @@ def main():
     ap.add_argument("--work", default="/work/bench/scale")
     ap.add_argument("--no-kill", action="store_true", help="skip the SIGKILL/resume run")
     ap.add_argument("--keep", action="store_true", help="keep the last results folder")
+    ap.add_argument("--requests-only", action="store_true",
+                    help="only the table of SLURM requests, from the figures of the last run")
     args = ap.parse_args()
+    if args.requests_only:
+        return requests_only(args.work, args.sizes)
     report = {}
     for size in args.sizes:
         t = time.perf_counter()
@@ -265,18 +306,11 @@ def main():
         if not args.no_kill and size == max(args.sizes):
             into, again = kill_in_stats_and_resume(folder, results, args.cores)
             print(f"   SIGKILL {into:.0f} s into the statistics stage, --unlock, rerun: "
-                  f"segments.img {'identical' if again == digest else 'DIFFERENT'} "
+                  "segments.img with its .ige, .rrd, .rde "
+                  f"{'identical' if again == digest else 'DIFFERENT'} "
                   f"({again[:16]} vs {digest[:16]})")
             entry["kill"] = {"seconds_into_stats": into, "identical": again == digest}
-        requests = slurm_requests(folder)
-        print(f"   {'rule':13s} {'mem_mb asked':>12s} {'peak MB':>8s} {'margin':>7s} "
-              f"{'runtime asked':>13s} {'max job s':>9s}")
-        for rule, r in sorted(run["rules"].items()):
-            mem, runtime = requests.get(rule, (0, 0))
-            margin = mem / r["max_rss"] if r["max_rss"] else float("nan")
-            print(f"   {rule:13s} {mem:12.0f} {r['max_rss']:8.0f} {margin:6.1f}x "
-                  f"{runtime:10.0f} min {r['max_s']:9.0f}")
-        entry["requests"] = requests
+        entry["requests"] = print_requests(folder, run["rules"])
         report[size] = entry
         if not args.keep or size != args.sizes[-1]:
             shutil.rmtree(results, ignore_errors=True)

@@ -15,22 +15,23 @@ import shutil
 
 import numpy as np
 
-#: Sidecars of an HFA file STEM.img: overviews (STEM.rrd), spill file (STEM.ige).
-HFA_SIDECAR_EXTENSIONS = (".rrd", ".ige")
+#: Sidecars of an HFA file STEM.img: overviews (STEM.rrd), and the spill
+#: files of each beyond 2 GB of pixels (STEM.ige, STEM.rde).
+HFA_SIDECAR_EXTENSIONS = (".rrd", ".ige", ".rde")
 
 
 def sidecars(name):
     """GDAL's sidecar file names of a file called ``name``: the PAM
     metadata/RAT (NAME.aux.xml) and, for an HFA file STEM.img, its
-    overviews and spill file (STEM.rrd, STEM.ige). Only an .img has the
-    latter: segments.parquet must not claim segments.img's overviews."""
+    overviews and spill files (STEM.rrd, STEM.ige, STEM.rde). Only an .img
+    has the latter: segments.parquet must not claim segments.img's."""
     stem, ext = os.path.splitext(name)
     hfa = tuple(stem + e for e in HFA_SIDECAR_EXTENSIONS) if ext.lower() == ".img" else ()
     return (name + ".aux.xml",) + hfa
 
 
 def remove_orphan_sidecars(folder):
-    """Delete HFA sidecars (STEM.rrd, STEM.ige) in ``folder`` whose STEM.img
+    """Delete HFA sidecars (STEM.rrd, .ige, .rde) in ``folder`` whose STEM.img
     is gone, e.g. after a workflow deleted an intermediate .img it declared
     (the workflow cannot declare the .rrd: a small raster has none).
     Returns the deleted paths."""

@@ -232,5 +232,8 @@ def test_other_files_of_the_same_stem_keep_the_overviews(tmp_path):
     ds = band = None
     assert remove_orphan_sidecars(str(tmp_path)) == []
     os.remove(tmp_path / "stitched.img")
-    assert remove_orphan_sidecars(str(tmp_path)) == [str(tmp_path / "stitched.rrd")]
+    for spill in ("stitched.ige", "stitched.rde"):  # HFA beyond 2 GB: not made here
+        (tmp_path / spill).write_bytes(b"x")
+    assert remove_orphan_sidecars(str(tmp_path)) == [
+        str(tmp_path / f"stitched.{ext}") for ext in ("ige", "rde", "rrd")]
     assert not (tmp_path / "stitched.rrd").exists() and (tmp_path / "segments.rrd").exists()

@@ -188,7 +188,7 @@ def strip_cache(paths, cols):
             rows = max(ds.GetRasterBand(b).GetBlockSize()[1]
                        for b in range(1, ds.RasterCount + 1))
             for other in (ds.GetFileList() or [])[1:STRIP_CACHE_FILES + 1]:
-                if other.lower().endswith((".aux.xml", ".ige", ".ovr", ".rrd")):
+                if other.lower().endswith((".aux.xml", ".ige", ".ovr", ".rrd", ".rde")):
                     continue  # sidecars, not sources
                 try:
                     src = g.OpenEx(other, g.OF_RASTER)

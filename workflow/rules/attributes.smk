@@ -13,7 +13,7 @@ rule stats_part:
     threads: 1
     resources:
         mem_mb=stats_mem_mb,
-        runtime=60,
+        runtime=job_runtime("stats_part"),
     params:
         window=row_core_window,
         settings=scene_config,
@@ -38,7 +38,7 @@ rule attributes:
     threads: 1
     resources:
         mem_mb=stats_mem_mb,
-        runtime=60,
+        runtime=job_runtime("attributes"),
     params:
         windows=all_row_core_windows,
         settings=scene_config,
@@ -62,7 +62,7 @@ rule table:
     threads: 1
     resources:
         mem_mb=stats_mem_mb,
-        runtime=30,
+        runtime=job_runtime("table"),
     script:
         "../scripts/table.py"
 
@@ -81,7 +81,7 @@ rule vector:
     threads: 1
     resources:
         mem_mb=stats_mem_mb,
-        runtime=120,
+        runtime=job_runtime("vector"),
     script:
         "../scripts/vector.py"
 
@@ -101,7 +101,7 @@ rule colour_sidecars:
     threads: 1
     resources:
         mem_mb=500,
-        runtime=10,
+        runtime=job_runtime("colour_sidecars"),
     script:
         "../scripts/colour_sidecars.py"
 
@@ -138,7 +138,7 @@ rule quicklook:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=30,
+        runtime=job_runtime("quicklook"),
     params:
         rgb_bands=quicklook_bands,
     script:
@@ -173,7 +173,7 @@ rule summary:
     threads: 1
     resources:
         mem_mb=500,
-        runtime=10,
+        runtime=job_runtime("summary"),
     params:
         settings=scene_config,
         tiles=all_tiles,
@@ -210,7 +210,7 @@ rule plots:
     threads: 1
     resources:
         mem_mb=1000,
-        runtime=10,
+        runtime=job_runtime("plots"),
     params:
         segments=segments_file,
         tiles=all_tiles,

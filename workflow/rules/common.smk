@@ -97,8 +97,9 @@ def summary_lines():
 
 
 def tidy_work_folders():
-    """Delete the overviews (.rrd) of intermediates Snakemake deleted (the
-    stitched raster): a rule cannot declare them, a small raster has none."""
+    """Delete the overviews and spill files (.rrd, .ige, .rde) of the
+    intermediates Snakemake deleted (the stitched raster): a rule cannot
+    declare them, a small raster has none."""
     for name in SCENES:
         remove_orphan_sidecars(f"{RESULTS}/{name}/work")
 
@@ -220,9 +221,29 @@ def segment_runtime(wildcards):
     return resources.segment_runtime_min(SCENES[wildcards.scene])
 
 
+def job_runtime(rule):
+    """Runtime limit (minutes) of a job of ``rule``, growing with the pixels
+    it handles (shepcore.pipeline.resources.runtime_min)."""
+
+    def runtime(wildcards):
+        return resources.runtime_min(SCENES[wildcards.scene], rule)
+
+    return runtime
+
+
 def segment_threads(wildcards):
     """Threads of a tile job."""
     return resources.segment_threads(SCENES[wildcards.scene])
+
+
+def seams_mem_mb(wildcards):
+    """Memory of a seams_row job: the seam bands of one tile row."""
+    return resources.seams_memory_mb(SCENES[wildcards.scene])
+
+
+def stitch_mem_mb(wildcards):
+    """Memory of the stitch job: label table and seam pieces of the scene."""
+    return resources.stitch_memory_mb(SCENES[wildcards.scene])
 
 
 def assemble_mem_mb(wildcards):

@@ -11,8 +11,8 @@ rule mosaic:
         "../envs/shepcore.yaml"
     threads: 1
     resources:
-        mem_mb=300,
-        runtime=5,
+        mem_mb=400,
+        runtime=job_runtime("mosaic"),
     params:
         mosaic=mosaic_params,
     script:
@@ -33,7 +33,7 @@ rule fit_model:
     threads: 2
     resources:
         mem_mb=2000,
-        runtime=30,
+        runtime=job_runtime("fit_model"),
     params:
         model=model_params,
     script:

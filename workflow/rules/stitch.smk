@@ -12,8 +12,8 @@ rule seams_row:
         "../envs/shepcore.yaml"
     threads: 1
     resources:
-        mem_mb=1000,
-        runtime=30,
+        mem_mb=seams_mem_mb,
+        runtime=job_runtime("seams_row"),
     params:
         tiles=all_tiles,
     script:
@@ -37,8 +37,8 @@ rule stitch:
         "../envs/shepcore.yaml"
     threads: 1
     resources:
-        mem_mb=2000,
-        runtime=30,
+        mem_mb=stitch_mem_mb,
+        runtime=job_runtime("stitch"),
     params:
         tiles=all_tiles,
         seg=segment_params,
@@ -62,7 +62,7 @@ rule assemble:
     threads: 1
     resources:
         mem_mb=assemble_mem_mb,
-        runtime=60,
+        runtime=job_runtime("assemble"),
     params:
         tiles=all_tiles,
     script:
