@@ -117,8 +117,8 @@ def best_of(values):
 
 
 def load_demo(scenes):
-    """(3, R, C) uint16 demo stack, read with shepcore.io."""
-    from shepcore.io import read_raster
+    """(3, R, C) uint16 demo stack, read with shepcore's raster layer."""
+    from shepcore.raster import read_raster
 
     return np.concatenate([read_raster(os.path.join(scenes, name))[0] for name in DEMO])
 

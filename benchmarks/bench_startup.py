@@ -115,6 +115,9 @@ def demo_run(cores):
         config = yaml.safe_load(f)
     for scene in config["scenes"].values():
         scene["inputs"] = [os.path.join(REPO, p) for p in scene["inputs"]]
+        training = scene.get("classification", {}).get("training")
+        if training:
+            scene["classification"]["training"] = os.path.join(REPO, training)
     work = tempfile.mkdtemp(prefix="shep_demo_")
     config["results"] = os.path.join(work, "results")
     os.makedirs(os.path.join(work, "config"))
