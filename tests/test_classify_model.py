@@ -9,7 +9,12 @@ from classify_scene import hand_segments
 
 from shepcore.products.accuracy import accuracy_metrics, confusion_matrix, cross_validate
 from shepcore.products.classes import PALETTE, class_colours, class_table
-from shepcore.products.classify import SegmentClassifier, classify_segments, fit_classifier
+from shepcore.products.classify import (
+    SegmentClassifier,
+    classify_segments,
+    fit_classifier,
+    load_classes,
+)
 from shepcore.products.classmap import write_class_map, write_class_table
 from shepcore.products.features import (
     available_features,
@@ -94,6 +99,25 @@ def test_fit_is_deterministic_and_round_trips(tmp_path, kind):
     np.testing.assert_array_equal(p["class"], q["class"])
     assert set(p["class_name"]) <= {"a", "b"} and np.all(p["class_probability"] >= 0.5)
     assert np.mean(p["class"] == table["class"]) > 0.8
+
+
+def test_classes_read_without_scikit_learn(tmp_path):
+    """The class map and class table jobs need only the classes: they read
+    the file's header and do not import scikit-learn (0.7 s per job)."""
+    import subprocess
+    import sys
+
+    classes = class_table(np.array([1, 2]), {1: "a", 2: "b"})
+    clf = fit_classifier(two_class_table(), ["f1", "f2"], classes, n_estimators=5, seed=0)
+    clf.save(tmp_path / "m.pkl")
+    code = ("import sys; from shepcore.products.classify import load_classes; "
+            f"c = load_classes({str(tmp_path / 'm.pkl')!r}); "
+            "print(c == c, 'sklearn' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["True", "False"]
+    assert load_classes(tmp_path / "m.pkl") == classes == SegmentClassifier.load(
+        tmp_path / "m.pkl").classes
 
 
 def test_load_refuses_other_files(tmp_path):

@@ -176,19 +176,19 @@ def classify_job(segments, model_path, out):
 
 def class_map_job(segments, predictions, model_path, params, fmt, out):
     """Class raster; returns pixels per class name."""
-    from ..products.classify import SegmentClassifier
+    from ..products.classify import load_classes
     from ..products.classmap import write_class_map
 
-    clf = SegmentClassifier.load(model_path)
-    return write_class_map(segments, predictions, clf.classes, out, fmt, params["colours"])
+    return write_class_map(segments, predictions, load_classes(model_path), out, fmt,
+                           params["colours"])
 
 
 def class_table_job(predictions, model_path, out):
     """Per-segment class table (Parquet)."""
-    from ..products.classify import SegmentClassifier
+    from ..products.classify import load_classes
     from ..products.classmap import write_class_table
 
-    write_class_table(predictions, SegmentClassifier.load(model_path).classes, out)
+    write_class_table(predictions, load_classes(model_path), out)
 
 
 def accuracy_job(table_path, report_path, params, out_json, out_summary, out_classes,
