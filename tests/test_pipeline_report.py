@@ -22,7 +22,7 @@ def test_benchmark_times_and_summary_line(tmp_path):
     assert rules == ["segment_tile", "segment_tile", "table"] and list(seconds) == [1.5, 2.5, 0.5]
     assert scene_summary_line("demo", str(scene), 3.0) is None
     (scene / "summary.json").write_text(json.dumps({"num_segments": 12, "num_tiles": 2}))
-    for name in ("segments.img", "segments.parquet", "segments.tif.aux.xml"):
+    for name in ("segments.img", "segments.rrd", "segments.parquet", "segments.tif.aux.xml"):
         (scene / name).write_text("")
     line = scene_summary_line("demo", str(scene), 125.0)
     assert line == (f"shepcore: demo: 12 segments in 2 tiles, wall time 2 min 05 s (jobs 4.5 s); "

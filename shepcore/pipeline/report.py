@@ -9,6 +9,8 @@ import os
 
 import numpy as np
 
+from .._files import sidecars
+
 
 def benchmark_times(bench_dir):
     """(rules, seconds) of every job that wrote a benchmark file under
@@ -75,8 +77,9 @@ def scene_summary_line(scene, scene_dir, wall_seconds):
     with open(path) as f:
         doc = json.load(f)
     _, seconds = benchmark_times(os.path.join(scene_dir, "benchmarks"))
-    outputs = sorted(f for f in os.listdir(scene_dir)
-                     if f.startswith("segments") and not f.endswith(".aux.xml"))
+    names = [f for f in os.listdir(scene_dir) if f.startswith("segments")]
+    side = {c for f in names for c in sidecars(f)}  # GDAL's, not outputs of their own
+    outputs = sorted(f for f in names if f not in side and not f.endswith(".aux.xml"))
     return (f"shepcore: {scene}: {doc['num_segments']} segments in {doc['num_tiles']} tiles, "
             f"wall time {format_seconds(wall_seconds)} (jobs {format_seconds(seconds.sum())}); "
             f"outputs in {scene_dir}/: {', '.join(outputs)}")
