@@ -13,15 +13,19 @@ variation, pixel noise; training points in half of the regions):
 """
 
 import json
-import os
-import signal
 import subprocess
-import time
 
 import numpy as np
 import pytest
 from classify_scene import NAMES, classify_scene, training_points, write_points
-from wfutil import UTM18N, make_workdir, run_snakemake, snakemake_cmd, write_geotiff
+from wfutil import (
+    UTM18N,
+    kill_run_when_started,
+    make_workdir,
+    run_snakemake,
+    snakemake_cmd,
+    write_geotiff,
+)
 
 from shepcore.raster import read_raster, read_rat
 
@@ -115,21 +119,10 @@ def test_one_core_gives_the_same_bytes(reference, scene_files, tmp_path):
     assert product_bytes(work) == product_bytes(reference)
 
 
-def started(work, rule):
-    return (work / "results" / "syn" / "logs" / f"{rule}.log").exists()
-
-
 @pytest.mark.parametrize("stage", ["train", "classify"])
 def test_sigkill_in_stage_then_rerun(stage, reference, scene_files, tmp_path):
     work = make_workdir(tmp_path, config(scene_files))
-    proc = subprocess.Popen(snakemake_cmd(work, cores=2), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None and not started(work, stage):
-        time.sleep(0.01)
-    assert proc.poll() is None, f"the run ended before {stage} started"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_run_when_started(work, "syn", stage)
     run_snakemake(work, "--unlock")
     run_snakemake(work, cores=2)
     assert product_bytes(work) == product_bytes(reference)

@@ -4,13 +4,10 @@ fail with one clear line before heavy work and leave nothing that looks
 complete."""
 
 import os
-import signal
-import subprocess
-import time
 
 import numpy as np
 import pytest
-from wfutil import make_workdir, run_snakemake, snakemake_cmd, write_geotiff
+from wfutil import kill_run_when_started, make_workdir, run_snakemake, write_geotiff
 
 #: Real snakemake runs: the full suite (make test), not the inner loop (make check).
 pytestmark = pytest.mark.slow
@@ -65,24 +62,10 @@ def reference(tmp_path_factory, scene):
     return final_bytes(work)
 
 
-def started(work, rule):
-    """True once a job of ``rule`` has started (its log file exists)."""
-    logs = work / "results" / "rgb" / "logs"
-    return (logs / f"{rule}.log").exists() or (logs / rule).is_dir() and any(
-        (logs / rule).iterdir()) or any(logs.glob(f"{rule}.*.log"))
-
-
 @pytest.mark.parametrize("stage", STAGES)
 def test_sigkill_in_stage_then_rerun(stage, tmp_path, scene, reference):
     work = make_workdir(tmp_path, scene_config(scene))
-    proc = subprocess.Popen(snakemake_cmd(work, cores=2), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.time() + 300
-    while time.time() < deadline and proc.poll() is None and not started(work, stage):
-        time.sleep(0.01)
-    assert proc.poll() is None, f"the run ended before {stage} started"
-    os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait()
+    kill_run_when_started(work, "rgb", stage)
     before = benchmark_times(work)
     run_snakemake(work, "--unlock")
     run_snakemake(work, cores=2)

@@ -21,7 +21,7 @@ import pytest
 from wfutil import REPO, make_workdir, snakemake_cmd
 
 from shepcore.pipeline.config import load_scenes, load_schema
-from shepcore.pipeline.resources import segment_memory_mb, segment_runtime_min, segment_threads
+from shepcore.pipeline.resources import runtime_min, segment_memory_mb, segment_threads
 
 pytestmark = pytest.mark.slurm
 
@@ -282,7 +282,7 @@ def test_slurm_run_matches_local(cluster, reference, tmp_path):
         cpus, mem, limit = out.split("|")
         assert (int(cpus), mem, minutes(limit)) == (
             segment_threads(plan), f"{segment_memory_mb(plan)}M",
-            2 * segment_runtime_min(plan)), f"tile batch {j} asked for {out}"
+            2 * runtime_min(plan, "segment_tile")), f"tile batch {j} asked for {out}"
     assert (work / SEGMENTS).read_bytes() == reference()
 
 

@@ -62,6 +62,33 @@ def run_snakemake(workdir, *args, cores=2, check=True):
     return proc
 
 
+def rule_started(work, scene, rule):
+    """True once a job of ``rule`` has started in scene ``scene`` of the run
+    in ``work`` (its log file, or a log in its log folder, exists)."""
+    logs = Path(work) / "results" / scene / "logs"
+    return (logs / f"{rule}.log").exists() or (logs / rule).is_dir() and any(
+        (logs / rule).iterdir()) or any(logs.glob(f"{rule}.*.log"))
+
+
+def kill_run_when_started(work, scene, rule, *, cores=2, timeout=300):
+    """Start snakemake in ``work`` and SIGKILL its whole process group as
+    soon as a job of ``rule`` has started (:func:`rule_started`, polled
+    every 10 ms); fails if the run ends first."""
+    import os
+    import signal
+    import time
+
+    proc = subprocess.Popen(snakemake_cmd(work, cores=cores), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.time() + timeout
+    while time.time() < deadline and proc.poll() is None and not rule_started(work, scene,
+                                                                              rule):
+        time.sleep(0.01)
+    assert proc.poll() is None, f"the run ended before {rule} started"
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
 def read_labels(path):
     """A segment raster as (rows, cols) uint32."""
     from shepcore.raster import read_raster

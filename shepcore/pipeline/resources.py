@@ -39,11 +39,6 @@ def segment_threads(scene: Scene):
     return 1 if px <= 2**26 else 2 if px <= 2**28 else 4
 
 
-def segment_runtime_min(scene: Scene):
-    """Runtime limit (minutes) of a tile job (see :func:`runtime_min`)."""
-    return runtime_min(scene, "segment_tile")
-
-
 #: Most seconds per gigapixel handled that a job of each rule took in
 #: ``benchmarks/bench_scale.py`` (2-core machine, --cores 2, mosaics of
 #: 0.256 and 1.6 Gpx; README "Scale"). fit_model reads a fixed number of

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .._files import HFA_SIDECAR_EXTENSIONS
 from .env import RasterError, gdal_env
 from .windows import check_window, row_strips
 
@@ -188,7 +189,7 @@ def strip_cache(paths, cols):
             rows = max(ds.GetRasterBand(b).GetBlockSize()[1]
                        for b in range(1, ds.RasterCount + 1))
             for other in (ds.GetFileList() or [])[1:STRIP_CACHE_FILES + 1]:
-                if other.lower().endswith((".aux.xml", ".ige", ".ovr", ".rrd", ".rde")):
+                if other.lower().endswith((".aux.xml", ".ovr") + HFA_SIDECAR_EXTENSIONS):
                     continue  # sidecars, not sources
                 try:
                     src = g.OpenEx(other, g.OF_RASTER)

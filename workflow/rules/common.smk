@@ -211,14 +211,14 @@ def all_tiles(wildcards):
     return SCENES[wildcards.scene].tiles
 
 
-def segment_mem_mb(wildcards):
-    """Memory of a tile job (see shepcore.pipeline.resources)."""
-    return resources.segment_memory_mb(SCENES[wildcards.scene])
+def of_scene(resource):
+    """A resource function of the wildcards' scene from ``resource(scene)``
+    (one of shepcore.pipeline.resources: memory or threads of a job)."""
 
+    def value(wildcards):
+        return resource(SCENES[wildcards.scene])
 
-def segment_runtime(wildcards):
-    """Runtime limit of a tile job in minutes."""
-    return resources.segment_runtime_min(SCENES[wildcards.scene])
+    return value
 
 
 def job_runtime(rule):
@@ -229,26 +229,6 @@ def job_runtime(rule):
         return resources.runtime_min(SCENES[wildcards.scene], rule)
 
     return runtime
-
-
-def segment_threads(wildcards):
-    """Threads of a tile job."""
-    return resources.segment_threads(SCENES[wildcards.scene])
-
-
-def seams_mem_mb(wildcards):
-    """Memory of a seams_row job: the seam bands of one tile row."""
-    return resources.seams_memory_mb(SCENES[wildcards.scene])
-
-
-def stitch_mem_mb(wildcards):
-    """Memory of the stitch job: label table and seam pieces of the scene."""
-    return resources.stitch_memory_mb(SCENES[wildcards.scene])
-
-
-def assemble_mem_mb(wildcards):
-    """Memory of the assemble job: two tiles' labels, LUT and histogram."""
-    return resources.assemble_memory_mb(SCENES[wildcards.scene])
 
 
 def output_format(wildcards):

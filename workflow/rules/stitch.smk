@@ -12,7 +12,7 @@ rule seams_row:
         "../envs/shepcore.yaml"
     threads: 1
     resources:
-        mem_mb=seams_mem_mb,
+        mem_mb=of_scene(resources.seams_memory_mb),
         runtime=job_runtime("seams_row"),
     params:
         tiles=all_tiles,
@@ -37,7 +37,7 @@ rule stitch:
         "../envs/shepcore.yaml"
     threads: 1
     resources:
-        mem_mb=stitch_mem_mb,
+        mem_mb=of_scene(resources.stitch_memory_mb),
         runtime=job_runtime("stitch"),
     params:
         tiles=all_tiles,
@@ -61,7 +61,7 @@ rule assemble:
         "../envs/shepcore.yaml"
     threads: 1
     resources:
-        mem_mb=assemble_mem_mb,
+        mem_mb=of_scene(resources.assemble_memory_mb),
         runtime=job_runtime("assemble"),
     params:
         tiles=all_tiles,

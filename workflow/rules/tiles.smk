@@ -13,10 +13,10 @@ rule segment_tile:
         f"{SCENE_DIR}/benchmarks/segment_tile/{{tile}}.tsv"
     conda:
         "../envs/shepcore.yaml"
-    threads: segment_threads
+    threads: of_scene(resources.segment_threads)
     resources:
-        mem_mb=segment_mem_mb,
-        runtime=segment_runtime,
+        mem_mb=of_scene(resources.segment_memory_mb),
+        runtime=job_runtime("segment_tile"),
     params:
         seg=segment_params,
         tile=tile_window,
